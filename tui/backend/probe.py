@@ -1,0 +1,89 @@
+"""Capability probe: what this app can see on this machine (DESIGN.md §4, internals.md §0)."""
+
+from __future__ import annotations
+
+import os
+
+from .docker_api import endpoint_is_local_socket
+from .model import EngineInfo, HostInfo, Sourced
+from .procfs import HostPaths, detect_cgroup_mode, read_mountinfo, read_proc_cgroup, read_proc_cgroups
+
+CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN = 12, 19, 21
+
+
+def effective_caps(paths: HostPaths) -> int:
+    """The ``CapEff`` mask of this process (0 when unreadable)."""
+    try:
+        with open(f"{paths.proc}/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except OSError:
+        pass
+    return 0
+
+
+def is_root(paths: HostPaths, euid: int | None = None) -> bool:
+    """Root in the sense that matters here: euid 0 with CAP_SYS_PTRACE, SYS_ADMIN and NET_ADMIN."""
+    uid = os.geteuid() if euid is None else euid
+    need = (1 << CAP_NET_ADMIN) | (1 << CAP_SYS_PTRACE) | (1 << CAP_SYS_ADMIN)
+    return uid == 0 and effective_caps(paths) & need == need
+
+
+def probe_host(paths: HostPaths, euid: int | None = None) -> HostInfo:
+    """Cgroup layout, privileges and ``/proc/cgroups`` of this machine; no engine needed."""
+    uid = os.geteuid() if euid is None else euid
+    try:
+        mode = detect_cgroup_mode(read_mountinfo(paths))
+    except OSError:
+        mode = "unknown"
+    try:
+        table = read_proc_cgroups(paths)
+    except OSError:
+        table = ()
+    controllers = Sourced("")
+    cdir = {"v2": "/sys/fs/cgroup", "hybrid": "/sys/fs/cgroup/unified"}.get(mode)
+    if cdir:
+        try:
+            with open(paths.host(f"{cdir}/cgroup.controllers"), encoding="ascii") as fh:
+                controllers = Sourced(fh.read().strip(), f"cat {cdir}/cgroup.controllers")
+        except OSError:
+            pass
+    return HostInfo(root=is_root(paths, uid), cgroup_mode=mode, uid=uid, proc_cgroups=table,
+                    cgroup_controllers=controllers)
+
+
+def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine: EngineInfo,
+                        running: list[tuple[str, int]]) -> HostInfo:
+    """Decide local vs API-only and what this user may read, from one running container.
+
+    The engine is local only if ``/proc/<Pid>/cgroup`` of a running container exists here and
+    names the container ID; with no running container, a local unix socket counts as local.
+    """
+    local, reason = True, ""
+    if engine.operating_system.value == "Docker Desktop":
+        local, reason = False, "Docker Desktop runs the engine in a VM"
+    elif not endpoint_is_local_socket(endpoint):
+        local, reason = False, f"remote endpoint {endpoint}"
+    can_ns = host.root
+    for cid, pid in running[:1]:
+        try:
+            lines = read_proc_cgroup(paths, pid)
+            if not any(cid in p for _, _, p in lines):
+                local, reason = False, f"/proc/{pid}/cgroup does not name container {cid[:12]}"
+        except OSError:
+            local, reason = False, f"/proc/{pid} not found: the engine's PID namespace is not ours"
+        if local:
+            try:
+                os.readlink(f"{paths.proc}/{pid}/ns/net")
+                can_ns = True
+            except PermissionError:
+                can_ns = False
+            except OSError:
+                pass
+    root_dir = engine.docker_root_dir.value
+    can_root = bool(local and root_dir and os.access(root_dir, os.R_OK | os.X_OK))
+    return HostInfo(root=host.root, cgroup_mode=host.cgroup_mode, uid=host.uid, local=local,
+                    local_reason=reason, can_read_namespaces=can_ns and local,
+                    can_read_docker_root=can_root, proc_cgroups=host.proc_cgroups,
+                    cgroup_controllers=host.cgroup_controllers)

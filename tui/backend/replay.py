@@ -1,0 +1,50 @@
+"""A backend that replays recorded snapshots (``internals-tui --replay FILE``).
+
+Lets a user look at a snapshot taken on another host (``internals-tui snapshot --json``), and
+gives the UI tests fixed, real data. File contents are not part of a snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+
+from .files import FileView
+from .model import Snapshot, snapshot_from_jsonable
+
+
+def load_snapshot(path: str) -> Snapshot:
+    """Read a snapshot written by ``internals-tui snapshot --json``."""
+    with open(path, encoding="utf-8") as fh:
+        return snapshot_from_jsonable(json.load(fh))
+
+
+class ReplayBackend:
+    """Publishes the given snapshots in order, then stays idle until stopped."""
+
+    def __init__(self, snapshots: Sequence[Snapshot], delay: float = 0.0) -> None:
+        self.snapshots = list(snapshots)
+        self.delay = delay
+        self.selected: str | None = None
+        self._stop = asyncio.Event()
+
+    async def run(self, publish: Callable[[Snapshot], None]) -> None:
+        for snap in self.snapshots:
+            publish(snap)
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        await self._stop.wait()
+
+    def select(self, cid: str | None) -> None:
+        self.selected = cid
+
+    def refresh(self) -> None:
+        """Nothing to refresh: the data is recorded."""
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def read_file(self, path: str, kind: str) -> FileView:
+        return FileView(path, path.rsplit("/", 1)[-1], "", 0, False, f"cat {path}",
+                        error="recorded snapshot: file contents are not part of it")
