@@ -1,0 +1,65 @@
+"""Command line: run the app, or print one backend snapshot as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tui.backend.hub import Hub, HubConfig
+from tui.backend.model import to_jsonable
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="internals-tui",
+        description="Live view of how Docker containers are made on this host.")
+    p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                   help="metrics refresh interval (default 1 s; events are shown at once)")
+    p.add_argument("--container", metavar="NAME", help="start with this container selected")
+    p.add_argument("--read-only", action="store_true",
+                   help="never change anything, not even through the Docker API")
+    p.add_argument("--replay", metavar="FILE",
+                   help="show a snapshot recorded with `internals-tui snapshot --json` instead of the engine")
+    p.add_argument("--theme", default="textual-dark", help="Textual theme (default textual-dark)")
+    sub = p.add_subparsers(dest="command")
+    snap = sub.add_parser("snapshot", help="print one full backend snapshot and exit")
+    snap.add_argument("--json", action="store_true", required=True, help="as JSON (the only format)")
+    snap.add_argument("--container", dest="snap_container", metavar="NAME",
+                      help="also list this container's files on disk")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.interval <= 0:
+        print("internals-tui: --interval must be > 0", file=sys.stderr)
+        return 2
+    if args.command == "snapshot":
+        hub = Hub(HubConfig(interval=args.interval))
+        if args.snap_container:
+            hub.select(args.snap_container)
+        snap = hub.collect_once()
+        json.dump(to_jsonable(snap), sys.stdout, indent=1, sort_keys=False)
+        sys.stdout.write("\n")
+        return 0 if snap.engine is not None else 1
+
+    from tui.app import Config, make_app  # noqa: PLC0415 - keep `snapshot` free of Textual start-up
+    backend: object
+    if args.replay:
+        from tui.backend.replay import ReplayBackend, load_snapshot  # noqa: PLC0415
+        try:
+            backend = ReplayBackend([load_snapshot(args.replay)])
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            print(f"internals-tui: cannot read {args.replay}: {exc}", file=sys.stderr)
+            return 2
+    else:
+        backend = Hub(HubConfig(interval=args.interval))
+    app = make_app(backend, Config(interval=args.interval, container=args.container,  # type: ignore[arg-type]
+                                   read_only=args.read_only, theme=args.theme))
+    app.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""App-level messages: how snapshots and user intent travel between the backend and the panes."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from tui.backend.model import Snapshot
+
+
+class SnapshotReady(Message):
+    """A new backend snapshot; a newer one replaces an older one still in the queue."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SnapshotReady)
+
+
+class ContainerSelected(Message):
+    """The user moved the container cursor to ``cid`` (``None``: no container)."""
+
+    def __init__(self, cid: str | None) -> None:
+        super().__init__()
+        self.cid = cid
+
+
+class Provenance(Message):
+    """The focused value changed; ``source`` is the command or file that produced it."""
+
+    def __init__(self, source: str, label: str = "") -> None:
+        super().__init__()
+        self.source = source
+        self.label = label
+
+
+class OpenFile(Message):
+    """The user asked to view one of the container's files on disk."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__()
+        self.path = path
+        self.kind = kind

@@ -1,0 +1,76 @@
+"""Pure formatting helpers shared by the panes: sizes, ages, and inert untrusted text."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from rich.text import Text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(value: object) -> str:
+    """Make an untrusted string safe for one terminal cell run: control characters are shown
+    escaped (``\\x1b``), never sent to the terminal; newlines and tabs become spaces."""
+    s = str(value).replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+
+
+def clean_block(value: str) -> str:
+    """Like :func:`clean` for multi-line text: keeps newlines, expands tabs."""
+    return "\n".join(clean(line.expandtabs(8)) for line in value.split("\n"))
+
+
+def text(value: object, style: str = "", justify: str | None = None) -> Text:
+    """An inert :class:`Text` for a widget cell: never parsed as markup."""
+    return Text(clean(value), style=style, justify=justify)  # type: ignore[arg-type]
+
+
+def human_bytes(n: int | None) -> str:
+    """``1536`` → ``1.5 KiB`` (binary units, as docker stats shows them)."""
+    if n is None:
+        return "—"
+    v = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(v) < 1024 or unit == "TiB":
+            if unit == "B":
+                return f"{int(v)} B"
+            return f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}"
+        v /= 1024
+    return f"{v:.1f} TiB"
+
+
+def docker_size_flag(n: int) -> str:
+    """The ``--memory`` value a user would have typed for ``n`` bytes (``268435456`` → ``256m``)."""
+    for unit, div in (("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)):
+        if n >= div and n % div == 0:
+            return f"{n // div}{unit}"
+    return str(n)
+
+
+def duration(seconds: float) -> str:
+    """Compact age: ``42s``, ``3m``, ``2h5m``, ``4d3h``."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m}m{s:02d}s" if m < 10 else f"{m}m"
+    h, m = divmod(m, 60)
+    if h < 24:
+        return f"{h}h{m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{d}d{h:02d}h"
+
+
+def utc(ts: float | None) -> str:
+    """Epoch seconds as ``2026-11-29 11:13:36 UTC``."""
+    if not ts:
+        return "—"
+    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def cpus(n: float) -> str:
+    """``2.0`` → ``2 CPUs``, ``0.5`` → ``0.5 CPUs``."""
+    return f"{n:g} CPU" + ("" if n == 1 else "s")

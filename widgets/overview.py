@@ -1,0 +1,288 @@
+"""Overview tab: the selected container as ``docker inspect`` and its on-disk files show it.
+
+One two-column table (field, value). Rows are keyed; a new snapshot of the same container only
+updates the cells that changed, a different container rebuilds the table. ``enter`` on a file
+row opens it read-only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from tui.backend.model import Container, DiskFile, Snapshot, parse_docker_time
+from tui.messages import OpenFile, Provenance
+from widgets.format import clean, cpus, docker_size_flag, duration, human_bytes, text, utc
+
+
+@dataclass(frozen=True)
+class Row:
+    """One overview line: stable key, label, value, and where the value comes from."""
+
+    key: str
+    label: str
+    value: Any
+    source: str = ""
+    open_path: str = ""
+    open_kind: str = ""
+
+
+def _section(title: str) -> Row:
+    return Row(f"§{title}", title, Text(title, style="bold"))
+
+
+def _argv(argv: tuple[str, ...]) -> str:
+    return json.dumps(list(argv)) if argv else "—"
+
+
+def _when(raw: str, now: float) -> str:
+    t = parse_docker_time(raw)
+    if t is None:
+        return "—"
+    return f"{utc(t)}  ({duration(now - t)} ago)"
+
+
+def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
+    """Everything the overview shows for ``c``, in display order."""
+    now = snap.taken_at
+    d = c.detail
+    rows = [_section("Container"),
+            Row("name", "Name", text(c.name.value), c.name.source),
+            Row("id", "ID", text(c.id), f"docker inspect -f '{{{{.Id}}}}' {c.name.value}")]
+    image_line = Text(clean(c.image.value))
+    if c.image_fq != c.image.value:
+        image_line.append(f"  → {clean(c.image_fq)}", style="dim")
+    rows.append(Row("image", "Image", image_line, f"{c.image.source}  (fully qualified: {c.image_fq})"))
+    state = c.state.value
+    if state == "running" and c.started_at:
+        state += f", up {duration(now - c.started_at)}"
+    elif state == "exited" and c.exit_code.value is not None:
+        state += f" with code {c.exit_code.value}"
+    if d is not None and d.oom_killed:
+        state += " (OOM killed)"
+    rows.append(Row("state", "State", text(state), c.state.source))
+    if d is not None and d.error:
+        rows.append(Row("error", "Error", text(d.error, style="red"), c.state.source))
+    rows.append(Row("pid", "Host PID (init)", text(c.pid.value or "— (not running)"), c.pid.source))
+    if d is None:
+        rows.append(Row("noinspect", "", text("waiting for docker inspect…", style="dim")))
+        return rows
+    rows += [
+        Row("imageid", "Image ID", text(d.image_id.value), d.image_id.source),
+        Row("entrypoint", "Entrypoint", text(_argv(d.entrypoint.value)), d.entrypoint.source),
+        Row("cmd", "Command", text(_argv(d.command.value)), d.command.source),
+        Row("created", "Created", text(_when(d.created.value, now)), d.created.source),
+        Row("started", "Started", text(_when(d.started_at.value, now)), d.started_at.source),
+        Row("finished", "Finished", text(_when(d.finished_at.value, now)), d.finished_at.source),
+        Row("restarts", "Restarts", text(f"{d.restart_count.value}  (policy: {d.restart_policy})"),
+            d.restart_count.source),
+        Row("runtime", "Runtime", text(d.runtime + ("  privileged" if d.privileged else "")),
+            f"docker inspect -f '{{{{.HostConfig.Runtime}}}}' {c.name.value}"),
+    ]
+    rows += _limit_rows(c)
+    rows += _live_rows(c, snap)
+    rows += _network_rows(c)
+    rows += _mount_rows(c)
+    rows += _disk_rows(c, snap)
+    return rows
+
+
+def _limit_rows(c: Container) -> list[Row]:
+    assert c.detail is not None
+    lim = c.detail.limits
+    rows = [_section("Limits (as given)")]
+    mem = lim.memory.value
+    rows.append(Row("lim-mem", "Memory",
+                    text(f"{human_bytes(mem)}  (--memory={docker_size_flag(mem)})" if mem else "unlimited"),
+                    lim.memory.source))
+    swap = lim.memory_swap.value
+    if mem and swap:
+        sw = "unlimited" if swap < 0 else f"{human_bytes(swap)} memory+swap  (--memory-swap={docker_size_flag(swap)})"
+        rows.append(Row("lim-swap", "Memory+swap", text(sw), lim.memory_swap.source))
+    if lim.memory_reservation.value:
+        rows.append(Row("lim-res", "Reservation", text(human_bytes(lim.memory_reservation.value)),
+                        lim.memory_reservation.source))
+    n = lim.cpus
+    if lim.nano_cpus.value:
+        cpu_txt, src = f"{cpus(n or 0)}  (--cpus={n:g})", lim.nano_cpus.source
+    elif n is not None:
+        cpu_txt = f"{cpus(n)}  (--cpu-quota={lim.cpu_quota.value} --cpu-period={lim.cpu_period.value or 100000})"
+        src = lim.cpu_quota.source
+    else:
+        cpu_txt, src = "unlimited", lim.nano_cpus.source
+    rows.append(Row("lim-cpu", "CPUs", text(cpu_txt), src))
+    shares = lim.cpu_shares.value
+    rows.append(Row("lim-shares", "CPU shares", text(f"{shares}  (--cpu-shares)" if shares else "default (1024)"),
+                    lim.cpu_shares.source))
+    if lim.cpuset_cpus.value:
+        rows.append(Row("lim-cpuset", "CPU set", text(f"{lim.cpuset_cpus.value}  (--cpuset-cpus)"),
+                        lim.cpuset_cpus.source))
+    p = lim.pids_limit.value
+    rows.append(Row("lim-pids", "PIDs limit", text(f"{p}  (--pids-limit={p})" if p else "unlimited"),
+                    lim.pids_limit.source))
+    return rows
+
+
+def _live_rows(c: Container, snap: Snapshot) -> list[Row]:
+    m = c.metrics
+    rows = [_section("Live (cgroup files)")]
+    if m is None:
+        why = ("API-only mode: no cgroup files on this host" if snap.mode == "api-only"
+               else "not running" if c.state.value != "running" else "collecting…")
+        rows.append(Row("live-none", "", text(why, style="dim")))
+        return rows
+    if m.error:
+        rows.append(Row("live-err", "", text(m.error, style="yellow")))
+        return rows
+    cpu = m.cpu_percent.value
+    rows.append(Row("live-cpu", "CPU", text(f"{cpu:.2f} %" if cpu is not None else "…"), m.cpu_percent.source))
+    used, limit = m.mem_used.value, m.mem_limit.value
+    pct = f"  ({used / limit * 100:.1f} %)" if used is not None and limit else ""
+    rows.append(Row("live-mem", "Memory", text(f"{human_bytes(used)} / {human_bytes(limit)}{pct}"),
+                    f"{m.mem_used.source} ; limit: {m.mem_limit.source}"))
+    rows.append(Row("live-pids", "PIDs (tasks)", text(m.pids.value if m.pids.value is not None else "—"),
+                    m.pids.source))
+    rows.append(Row("live-cg", "Cgroup", text(m.cgroup_dir), f"cat /proc/{c.pid.value}/cgroup"))
+    return rows
+
+
+def _network_rows(c: Container) -> list[Row]:
+    d = c.detail
+    assert d is not None
+    rows = [_section(f"Network (mode {d.network_mode.value or 'default'})")]
+    for n in d.networks:
+        addr = f"{n.ip_address}/{n.prefix_len}" if n.ip_address else "no address"
+        extra = f"  gw {n.gateway}" if n.gateway else ""
+        extra += f"  mac {n.mac_address}" if n.mac_address else ""
+        extra += f"  {n.ipv6_address}" if n.ipv6_address else ""
+        rows.append(Row(f"net-{n.network}", n.network, text(addr + extra),
+                        f"docker inspect -f '{{{{json .NetworkSettings.Networks}}}}' {c.name.value}"))
+    if not d.networks:
+        rows.append(Row("net-none", "", text("not attached to any network", style="dim")))
+    for p in d.ports:
+        target = f"{p.host_ip or '0.0.0.0'}:{p.host_port}" if p.host_port else "exposed, not published"
+        rows.append(Row(f"port-{p.container_port}-{p.host_ip}-{p.host_port}", f"port {p.container_port}",
+                        text(f"→ {target}"), f"docker port {c.name.value}"))
+    return rows
+
+
+def _mount_rows(c: Container) -> list[Row]:
+    d = c.detail
+    assert d is not None
+    rows = [_section("Mounts")]
+    for m in d.mounts:
+        src = m.name if m.type == "volume" and m.name else m.source
+        rows.append(Row(f"mnt-{m.destination}", m.type,
+                        text(f"{src} → {m.destination} ({'rw' if m.rw else 'ro'})"),
+                        f"docker inspect -f '{{{{json .Mounts}}}}' {c.name.value}"))
+    if not d.mounts:
+        rows.append(Row("mnt-none", "", text("no volumes or bind mounts", style="dim")))
+    rows.append(Row("storage", "Storage driver", text(d.graph_driver),
+                    f"docker inspect -f '{{{{.GraphDriver.Name}}}}' {c.name.value}"))
+    for k, v in d.graph_data:
+        rows.append(Row(f"gd-{k}", k, text(v.split(":")[0] + (" …" if ":" in v else "")),
+                        f"docker inspect -f '{{{{.GraphDriver.Data.{k}}}}}' {c.name.value}"))
+    return rows
+
+
+def _disk_rows(c: Container, snap: Snapshot) -> list[Row]:
+    d = c.detail
+    assert d is not None
+    cdir = d.container_dir.value
+    rows = [_section(f"On disk  {cdir}/")]
+    files = snap.files_of(c.id)
+    if files is None:
+        rows.append(Row("disk-none", "", text(snap.disk_error or "…", style="yellow"),
+                        f"ls -l {cdir}"))
+        return rows
+    for f in files:
+        rows.append(_file_row(f, c.id))
+    return rows
+
+
+def _file_row(f: DiskFile, cid: str) -> Row:
+    size = "" if f.size is None else human_bytes(f.size)
+    hint = {"json": "  ⏎ view (pretty JSON)", "log": "  ⏎ view tail"}.get(f.kind, "  ⏎ view")
+    label = Text(f"{size:>10}")
+    if f.kind != "dir":
+        label.append(hint, style="dim")
+    return Row(f"file-{f.name}", clean(f.name.replace(cid, "<id>")), label, f"ls -l {f.path}",
+               open_path=f.path if f.kind != "dir" else "", open_kind=f.kind)
+
+
+class OverviewPane(DataTable[Any]):
+    """Field/value table for the selected container."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
+        self._cid: str | None = None
+        self._rows: dict[str, Row] = {}
+        self._keys: list[str] = []
+
+    def on_mount(self) -> None:
+        self.add_column("field", key="field", width=18)
+        self.add_column("value", key="value")
+
+    def show(self, snap: Snapshot, cid: str | None) -> None:
+        """Diff the overview of ``cid`` in ``snap`` into the table."""
+        c = snap.container(cid) if cid else None
+        rows = overview_rows(c, snap) if c is not None else []
+        keys = [r.key for r in rows]
+        if cid != self._cid or keys != self._keys:
+            cursor_key = self._cursor_key() if cid == self._cid else None
+            self.clear()
+            for r in rows:
+                self.add_row(self._label(r), r.value, key=r.key)
+            self._cid, self._keys = cid, keys
+            if cursor_key in keys:
+                self.move_cursor(row=keys.index(cursor_key), animate=False)
+        else:
+            for r in rows:
+                old = self._rows.get(r.key)
+                if old is not None and old.value != r.value:
+                    self.update_cell(r.key, "value", r.value)
+        self._rows = {r.key: r for r in rows}
+        self.border_title = f"Overview · {clean(c.name.value)}" if c else "Overview"
+        if c is None:
+            self.border_subtitle = "select a container"
+        else:
+            self.border_subtitle = "⏎ on a file opens it"
+
+    @staticmethod
+    def _label(r: Row) -> Text:
+        if r.key.startswith("§"):
+            return Text("─" * 18, style="dim")
+        return Text(r.label, style="bold" if r.open_path else "")
+
+    def _cursor_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except Exception:  # cursor outside the rows
+            return None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        r = self._rows.get(str(event.row_key.value))
+        if r is not None and r.source:
+            self.post_message(Provenance(r.source, r.label))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        r = self._rows.get(str(event.row_key.value))
+        if r is not None and r.open_path:
+            self.post_message(OpenFile(r.open_path, r.open_kind))
