@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Bring up a local Docker Engine for the test suite and build its images offline.
+#
+# Idempotent: each step checks before it acts.
+#   1. apt-get install docker.io containerd runc busybox-static iptables (only missing ones)
+#   2. start dockerd in the background when no engine answers (no systemd here)
+#   3. wait (bounded) until `docker info` answers
+#   4. itui/mini:latest     - `docker import` of a busybox-static rootfs (one layer)
+#   5. itui/layered:latest  - legacy `DOCKER_BUILDKIT=0 docker build` FROM itui/mini
+#                             (several layers, a whiteout and an opaque directory)
+# Everything it creates carries the label internals-tui.test=1.
+# Never pass `--bridge none` to a second dockerd: it deletes the host's docker0.
+set -euo pipefail
+
+LABEL="internals-tui.test=1"
+LOG="${ITUI_DOCKERD_LOG:-/tmp/internals-tui-dockerd.log}"
+WAIT_S="${ITUI_WAIT_S:-90}"
+log() { printf '[engine-up] %s\n' "$*" >&2; }
+
+need=()
+for p in docker.io containerd runc busybox-static iptables; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+if ((${#need[@]})); then
+  log "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/tmp/internals-tui-apt.log 2>&1 \
+    || { log "apt-get install failed:"; tail -20 /tmp/internals-tui-apt.log >&2; exit 1; }
+fi
+DOCKER=/usr/bin/docker
+[[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
+
+engine_ok() { timeout 10 "$DOCKER" info >/dev/null 2>&1; }
+
+if engine_ok; then
+  log "engine answering"
+else
+  pidf=/var/run/docker.pid
+  if [[ -s $pidf ]] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+    log "dockerd $(cat "$pidf") starting; waiting"
+  else
+    if ! iptables -t nat -L -n >/dev/null 2>&1 && [[ -x /usr/sbin/iptables-legacy ]]; then
+      log "iptables-nft unusable; using iptables-legacy"
+      update-alternatives --set iptables /usr/sbin/iptables-legacy >/dev/null
+      update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy >/dev/null || true
+    fi
+    rm -f "$pidf"
+    log "starting dockerd (log: $LOG)"
+    setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
+    disown || true
+  fi
+  deadline=$((SECONDS + WAIT_S))
+  until engine_ok; do
+    if ((SECONDS >= deadline)); then
+      log "dockerd did not answer within ${WAIT_S}s:"; tail -20 "$LOG" >&2 || true; exit 1
+    fi
+    sleep 1
+  done
+  log "engine answering"
+fi
+
+have_image() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
+
+if ! have_image itui/mini:latest; then
+  BUSYBOX=""
+  for b in /bin/busybox /usr/bin/busybox; do
+    if [[ -x $b ]] && ! ldd "$b" >/dev/null 2>&1; then BUSYBOX=$b; break; fi
+  done
+  [[ -n $BUSYBOX ]] || { log "no static busybox (install busybox-static)"; exit 1; }
+  log "building itui/mini:latest (docker import of $BUSYBOX)"
+  rootfs="$(mktemp -d)"
+  trap 'rm -rf "$rootfs"' EXIT
+  mkdir -p "$rootfs"/{bin,etc,tmp,proc,sys,dev,root,var,run}
+  chmod 1777 "$rootfs/tmp"
+  cp "$BUSYBOX" "$rootfs/bin/busybox"
+  for applet in $("$rootfs/bin/busybox" --list); do
+    [[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  tar --numeric-owner -C "$rootfs" -c . | "$DOCKER" import \
+    --change 'CMD ["sh"]' --change 'ENV PATH=/bin' --change "LABEL $LABEL" \
+    -m "busybox-static rootfs" - itui/mini:latest >/dev/null
+  rm -rf "$rootfs"; trap - EXIT
+fi
+
+if ! have_image itui/layered:latest; then
+  log "building itui/layered:latest (DOCKER_BUILDKIT=0)"
+  ctx="$(mktemp -d)"
+  trap 'rm -rf "$ctx"' EXIT
+  mkdir -p "$ctx/payload"
+  echo keep >"$ctx/payload/keep.txt"
+  echo doomed >"$ctx/payload/doomed.txt"
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM itui/mini:latest
+LABEL $LABEL
+COPY payload/ /opt/payload/
+RUN mkdir -p /data/opq && echo a >/data/opq/a.txt
+RUN rm /opt/payload/doomed.txt
+RUN rm -rf /data/opq && mkdir /data/opq && echo fresh >/data/opq/new.txt
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["sleep 100000"]
+DOCKERFILE
+  DOCKER_BUILDKIT=0 "$DOCKER" build -q --network none --force-rm -t itui/layered:latest "$ctx" \
+    >/dev/null 2>/tmp/internals-tui-build.err \
+    || { log "docker build failed:"; cat /tmp/internals-tui-build.err >&2; exit 1; }
+  rm -rf "$ctx"; trap - EXIT
+fi
+"$DOCKER" info --format 'engine {{.ServerVersion}} driver={{.Driver}} cgroup={{.CgroupDriver}} v{{.CgroupVersion}}' >&2
+log "ready"

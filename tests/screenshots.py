@@ -1,0 +1,101 @@
+"""Regenerate screenshots/ from the real engine: `.venv/bin/python tests/screenshots.py`.
+
+Starts a few demo containers (label ``internals-tui.demo=1``), drives the real app against the
+live engine with Pilot, saves SVGs of the main views and converts them to PNG with
+``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+
+import docker
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tui.app import Config, make_app  # noqa: E402
+from tui.backend.hub import Hub, HubConfig  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "screenshots")
+LABEL = {"internals-tui.demo": "1"}
+SIZE = (160, 45)
+
+
+def start_demo(client: docker.DockerClient) -> list:
+    for old in client.containers.list(all=True, filters={"label": "internals-tui.demo=1"}):
+        old.remove(force=True)
+    made = []
+
+    def run(image: str, cmd: str | None, name: str, **kw) -> None:
+        made.append(client.containers.run(image, cmd, name=name, labels=LABEL, detach=True, **kw))
+
+    run("itui/layered:latest", None, "web", mem_limit="256m", nano_cpus=2_000_000_000,
+        pids_limit=100, ports={"80/tcp": 8080})
+    run("itui/mini:latest", "sleep 100000", "db", volumes={"itui-demo-data": {"bind": "/data", "mode": "rw"}},
+        mem_limit="512m")
+    run("itui/mini:latest", "sh -c 'while :; do :; done'", "burner", nano_cpus=500_000_000)
+    run("itui/mini:latest", "sh -c 'echo bye; exit 3'", "oneshot")
+    run("itui/mini:latest", "sleep 100000", "cache", mem_limit="64m")
+    return made
+
+
+async def wait_for(pilot, pred: Callable[[], bool], timeout: float = 15) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not pred():
+        if loop.time() > end:
+            raise TimeoutError("the app did not show the expected data")
+        await pilot.pause(0.1)
+
+
+async def shoot() -> list[str]:
+    app = make_app(Hub(HubConfig(interval=0.5)), Config(container="web"))
+    saved = []
+    os.makedirs(OUT, exist_ok=True)
+    async with app.run_test(size=SIZE) as pilot:
+        def ready() -> bool:
+            s = app.snapshot
+            web = s.container_by_name("web") if s else None
+            return bool(web and web.metrics and web.metrics.cpu_percent.value is not None
+                        and s.files_of(web.id) and app.selected == web.id)
+        await wait_for(pilot, ready)
+        await pilot.pause(1.2)  # one more tick so CPU% of the busy container has settled
+        saved.append(app.save_screenshot("containers-overview.svg", OUT))
+        await pilot.press("8")
+        await pilot.pause(0.5)
+        saved.append(app.save_screenshot("events.svg", OUT))
+        await pilot.press("1", "e")
+        await pilot.pause(0.8)
+        saved.append(app.save_screenshot("engine.svg", OUT))
+    return saved
+
+
+def main() -> int:
+    client = docker.from_env()
+    made = start_demo(client)
+    try:
+        saved = asyncio.run(shoot())
+    finally:
+        for c in made:
+            c.remove(force=True)
+        try:
+            client.volumes.get("itui-demo-data").remove(force=True)
+        except docker.errors.NotFound:
+            pass
+    rsvg = shutil.which("rsvg-convert")
+    for svg in saved:
+        if rsvg:
+            subprocess.run([rsvg, "-o", svg[:-4] + ".png", svg], check=True)
+        print(svg)
+    if not rsvg:
+        print("rsvg-convert not found (apt-get install librsvg2-bin): PNGs not made", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
