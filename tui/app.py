@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from tui.backend.files import FileView
 from tui.backend.model import Snapshot
@@ -128,6 +128,7 @@ class InternalsApp(App[None]):
         Binding("left_square_bracket", "cycle_tab(-1)", "Previous tab", id="tab-prev", show=False),
         Binding("right_square_bracket", "cycle_tab(1)", "Next tab", id="tab-next", show=False),
         Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
+        Binding("escape", "back", "Back to the list", id="back", show=False),
     ]
 
     def __init__(self, backend: Backend, config: Config | None = None) -> None:
@@ -211,6 +212,18 @@ class InternalsApp(App[None]):
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         if self.snapshot is not None:
             self._show_tab(self.snapshot)
+
+    @on(DataTable.RowSelected, "#containers-table")
+    def _drill_down(self, event: DataTable.RowSelected) -> None:
+        """``enter`` on a container moves into the active tab."""
+        base = self.screen_stack[0]
+        pane = base.query_one(OverviewPane) if base.query_one(TabbedContent).active == "overview" \
+            else base.query_one(EventsPane)
+        pane.focus()
+
+    def action_back(self) -> None:
+        """``esc`` in a tab goes back to the containers list."""
+        self.container_list.table.focus()
 
     @on(Provenance)
     def _provenance(self, message: Provenance) -> None:

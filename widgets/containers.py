@@ -307,7 +307,7 @@ class ContainerList(Vertical):
             vals = cell_values(c, now)
             old = self._rows.get(c.id)
             if old is None:
-                t.add_row(*[self._styled(c.id, k, v) for k, v in vals.items()], key=c.id)
+                t.add_row(*[self._styled(c.id, spec.key, vals[spec.key]) for spec in COLUMNS], key=c.id)
                 self._rows[c.id] = vals
                 changed = True
                 if snap.seq > 1 and self._order:
@@ -330,10 +330,11 @@ class ContainerList(Vertical):
         self._order = order
         if keep in self._rows:
             idx = t.get_row_index(keep)
-            if idx != t.cursor_row:
-                t.move_cursor(row=idx, animate=False, scroll=keep == self._wanted)
             if keep == self._wanted:
                 self._wanted = None
+                t.move_cursor(row=idx, animate=False, scroll=True)
+            elif idx != t.cursor_row:
+                t.move_cursor(row=idx, animate=False, scroll=False)
         self._notify_selection()
         self._update_title()
 

@@ -27,6 +27,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("/", "filter by name or image (esc clears)"),
         ("a", "show / hide stopped containers"),
         ("s / S", "next sort column / reverse the sort"),
+        ("enter", "into the active tab (esc comes back)"),
     )),
     ("Tabs", (
         ("1 / 8", "Overview / Events"),

@@ -117,8 +117,10 @@ def _exit_code_from_status(status: str) -> int | None:
 
 # ---------------------------------------------------------------- containers
 
-def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None) -> Container:
-    """Build a :class:`Container` from one ``/containers/json`` item and its cached inspect."""
+def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None,
+                        detail: ContainerDetail | None = None) -> Container:
+    """Build a :class:`Container` from one ``/containers/json`` item and its cached inspect
+    (``detail``, when given, is that inspect already translated)."""
     cid = item["Id"]
     names = item.get("Names") or [""]
     name = names[0].lstrip("/")
@@ -128,15 +130,16 @@ def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None) ->
     exit_code = _exit_code_from_status(status)
     pid = 0
     started = None
-    detail = None
-    if inspect is not None:
+    if inspect is None:
+        detail = None
+    else:
         st = inspect.get("State") or {}
         pid = int(st.get("Pid") or 0)
         started = parse_docker_time(st.get("StartedAt"))
         if state in ("exited", "dead"):
             exit_code = st.get("ExitCode", exit_code)
         image = (inspect.get("Config") or {}).get("Image") or image
-        detail = detail_from_inspect(inspect)
+        detail = detail or detail_from_inspect(inspect)
     labels = tuple(sorted((str(k), str(v)) for k, v in (item.get("Labels") or {}).items()))
     return Container(
         id=cid,

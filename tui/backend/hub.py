@@ -28,7 +28,7 @@ from .cgroups import (
 )
 from .files import FileView, list_container_dir, read_container_file
 from .model import (
-    Container, DockerEvent, EngineInfo, HostInfo, ImageInfo, Metrics, Snapshot, SourceError,
+    Container, ContainerDetail, DockerEvent, EngineInfo, HostInfo, ImageInfo, Metrics, Snapshot, SourceError,
     Sourced,
 )
 from .probe import probe_engine_access, probe_host
@@ -84,6 +84,8 @@ class Hub:
         self._engine_error = ""
         self._images: tuple[ImageInfo, ...] = ()
         self._inspect: dict[str, dict[str, Any]] = {}
+        self._details: dict[str, ContainerDetail] = {}
+        self._access_probed = False
         self._cgroups: dict[tuple[str, int], ContainerCgroup | None] = {}
         self._prev_cpu: dict[str, tuple[int, int]] = {}
         self._metrics: dict[str, Metrics] = {}
@@ -182,6 +184,8 @@ class Hub:
         self._images_dirty = True
         with self._lock:
             self._inspect.clear()
+            self._details.clear()
+            self._access_probed = False
             self._stream_broken = False
         self._start_reader()
         return True
@@ -281,17 +285,20 @@ class Hub:
             if cid in dirty or cid not in self._inspect:
                 try:
                     self._inspect[cid] = api.inspect_container(cid)
+                    self._details[cid] = docker_api.detail_from_inspect(self._inspect[cid])
                 except docker.errors.NotFound:
                     continue
                 except docker.errors.APIError as exc:
                     self._errors[f"inspect {cid[:12]}"] = _describe(exc)
-        containers = [docker_api.container_from_list(it, self._inspect.get(it["Id"])) for it in items]
+        containers = [docker_api.container_from_list(it, self._inspect.get(it["Id"]), self._details.get(it["Id"]))
+                      for it in items]
 
         assert self._engine is not None
         if self._host is None:
             self._host = probe_host(self.config.paths)
         running = [(c.id, c.pid.value) for c in containers if c.state.value == "running" and c.pid.value]
-        if self._host.local_reason == "" or dirty or not running:
+        if not self._access_probed or dirty:
+            self._access_probed = bool(running)
             self._host = probe_engine_access(self.config.paths, self._host, self.endpoint,
                                              self._engine, running)
         if self._host.local:
@@ -302,6 +309,7 @@ class Hub:
 
     def _forget(self, cid: str) -> None:
         self._inspect.pop(cid, None)
+        self._details.pop(cid, None)
         self._prev_cpu.pop(cid, None)
         self._metrics.pop(cid, None)
         for key in [k for k in self._cgroups if k[0] == cid]:
