@@ -8,7 +8,9 @@ live engine with Pilot, saves SVGs of the main views and converts them to PNG wi
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,6 +77,24 @@ async def shoot() -> list[str]:
     return saved
 
 
+_TEXT = re.compile(r'(<text [^>]*?x=")([0-9.]+)("[^>]*?textLength=")([0-9.]+)("[^>]*>)((?:&#160;)+)([^<]*)</text>')
+
+
+def for_rsvg(svg: str) -> str:
+    """rsvg-convert drops the leading spaces of a <text> run, shifting it left; move such runs'
+    x past their spaces instead (the SVG for browsers is left as Textual wrote it)."""
+    def fix(m: re.Match[str]) -> str:
+        spaces = m.group(6).count("&#160;")
+        rest = html.unescape(m.group(7))
+        total = spaces + len(rest)
+        if not rest or not total:
+            return m.group(0)
+        cw = float(m.group(4)) / total
+        x = float(m.group(2)) + spaces * cw
+        return f"{m.group(1)}{x:.1f}{m.group(3)}{cw * len(rest):.1f}{m.group(5)}{m.group(7)}</text>"
+    return _TEXT.sub(fix, svg)
+
+
 def main() -> int:
     client = docker.from_env()
     made = start_demo(client)
@@ -90,7 +110,9 @@ def main() -> int:
     rsvg = shutil.which("rsvg-convert")
     for svg in saved:
         if rsvg:
-            subprocess.run([rsvg, "-o", svg[:-4] + ".png", svg], check=True)
+            with open(svg, encoding="utf-8") as fh:
+                fixed = for_rsvg(fh.read())
+            subprocess.run([rsvg, "-o", svg[:-4] + ".png", "/dev/stdin"], input=fixed.encode(), check=True)
         print(svg)
     if not rsvg:
         print("rsvg-convert not found (apt-get install librsvg2-bin): PNGs not made", file=sys.stderr)

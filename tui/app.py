@@ -7,6 +7,7 @@ Data flows one way: the backend publishes immutable snapshots, the app posts the
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -18,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from tui.backend.files import FileView
 from tui.backend.model import Snapshot
@@ -30,6 +31,7 @@ from widgets.file_viewer import FileViewer
 from widgets.format import clean
 from widgets.header import StatusHeader
 from widgets.help import HelpScreen
+from widgets.live_table import LiveTable
 from widgets.overview import OverviewPane
 from widgets.provenance import ProvenanceBar
 
@@ -110,7 +112,7 @@ class ContainerCommands(Provider):
 class InternalsApp(App[None]):
     """The full-screen app."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "internals-tui"
     COMMANDS = App.COMMANDS | {ContainerCommands}
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
@@ -129,6 +131,7 @@ class InternalsApp(App[None]):
         Binding("right_square_bracket", "cycle_tab(1)", "Next tab", id="tab-next", show=False),
         Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
         Binding("escape", "back", "Back to the list", id="back", show=False),
+        Binding("z", "zoom", "Zoom pane", id="zoom", show=False),
     ]
 
     def __init__(self, backend: Backend, config: Config | None = None) -> None:
@@ -213,8 +216,8 @@ class InternalsApp(App[None]):
         if self.snapshot is not None:
             self._show_tab(self.snapshot)
 
-    @on(DataTable.RowSelected, "#containers-table")
-    def _drill_down(self, event: DataTable.RowSelected) -> None:
+    @on(LiveTable.Selected, "#containers-table")
+    def _drill_down(self, event: LiveTable.Selected) -> None:
         """``enter`` on a container moves into the active tab."""
         base = self.screen_stack[0]
         pane = base.query_one(OverviewPane) if base.query_one(TabbedContent).active == "overview" \
@@ -222,8 +225,19 @@ class InternalsApp(App[None]):
         pane.focus()
 
     def action_back(self) -> None:
-        """``esc`` in a tab goes back to the containers list."""
+        """``esc`` leaves a zoomed pane, then goes back to the containers list."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+            return
         self.container_list.table.focus()
+
+    def action_zoom(self) -> None:
+        """``z`` shows the focused pane full screen (again: back)."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif screen.focused is not None:
+            screen.maximize(screen.focused)
 
     @on(Provenance)
     def _provenance(self, message: Provenance) -> None:
@@ -300,6 +314,7 @@ class InternalsApp(App[None]):
         yield SystemCommand("Events: all / this container", "Toggle the events scope (t)",
                             lambda: self.screen_stack[0].query_one(EventsPane).action_toggle_scope())
         yield SystemCommand("Refresh now", "Poll the engine now (ctrl+r)", self.action_refresh)
+        yield SystemCommand("Zoom pane", "Show the focused pane full screen (z)", self.action_zoom)
 
 
 def make_app(backend: Backend, config: Config | None = None) -> InternalsApp:

@@ -1,53 +1,47 @@
 """Left pane: every container, live, diffed in from each snapshot.
 
-Rows are keyed by container ID. Each snapshot is diffed in (``update_cell`` only where a cell
-changed, ``add_row``/``remove_row`` for arrivals and departures); the cursor stays on the same
-container across re-sorts. ←/→ pick the column whose source the footer shows.
+Rows are keyed by container ID and drawn by :class:`LiveTable`, which re-renders only rows whose
+cells changed; ages are shown coarsely (``up 5m``) so an idle list does not change every second.
+The cursor stays on the same container across re-sorts. ←/→ pick the column whose source the
+footer shows; a cell that changed (state, name, PID, image) flashes briefly.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey
+from textual.message import Message
+from textual.widgets import Input, Static
 
 from tui.backend.model import Container, Snapshot
 from tui.messages import ContainerSelected, Provenance
-from widgets.format import clean, duration, human_bytes, text
+from widgets.format import clean, coarse_duration, short_bytes, text
+from widgets.live_table import Column, LiveTable
 
 FLASH_S = 1.5
 FLASH_STYLE = "bold reverse"
 SORTS: tuple[str, ...] = ("name", "state", "cpu", "mem", "pids", "uptime")
+FLASH_KEYS = ("st", "state", "name", "pid", "image")
 STATE_RANK = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "removing": 4,
               "exited": 5, "dead": 6}
 
 
-@dataclass(frozen=True)
-class ColumnSpec:
-    key: str
-    label: str
-    width: int
-    right: bool = False
-
-
-COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("st", "", 1),
-    ColumnSpec("name", "NAME", 16),
-    ColumnSpec("state", "STATE", 12),
-    ColumnSpec("cpu", "CPU%", 5, True),
-    ColumnSpec("mem", "MEM / LIMIT", 19, True),
-    ColumnSpec("pids", "PIDS", 4, True),
-    ColumnSpec("pid", "PID", 7, True),
-    ColumnSpec("image", "IMAGE", 22),
-    ColumnSpec("id", "ID", 12),
+COLUMNS: tuple[Column, ...] = (
+    Column("st", "", 1),
+    Column("name", "NAME", 18),
+    Column("state", "STATE", 11),
+    Column("cpu", "CPU%", 5, right=True),
+    Column("mem", "MEM / LIMIT", 12, right=True),
+    Column("pids", "PIDS", 4, right=True, drop=2),
+    Column("pid", "PID", 7, right=True, drop=3),
+    Column("image", "IMAGE", 0, drop=1),
+    Column("id", "ID", 12, drop=4),
 )
 
 
@@ -69,7 +63,7 @@ def state_glyph(c: Container) -> Text:
 def state_label(c: Container, now: float) -> str:
     st = c.state.value
     if st in ("running", "paused") and c.started_at:
-        up = f"up {duration(now - c.started_at)}"
+        up = f"up {coarse_duration(now - c.started_at)}"
         return up if st == "running" else f"paused, {up}"
     if st == "exited":
         code = c.exit_code.value
@@ -85,7 +79,7 @@ def cell_values(c: Container, now: float) -> dict[str, Any]:
     if m is not None:
         cpu = f"{m.cpu_percent.value:.1f}" if m.cpu_percent.value is not None else "…"
         if m.mem_used.value is not None:
-            mem = f"{human_bytes(m.mem_used.value)} / {human_bytes(m.mem_limit.value)}"
+            mem = f"{short_bytes(m.mem_used.value)} / {short_bytes(m.mem_limit.value)}"
         pids = str(m.pids.value) if m.pids.value is not None else ""
     elif running:
         cpu = "…"
@@ -141,31 +135,22 @@ def cell_source(c: Container, key: str) -> str:
     return ""
 
 
-class ContainerTable(DataTable[Any]):
-    """The containers table; ←/→ move the focused column instead of a cell cursor."""
+class ContainerTable(LiveTable):
+    """The containers table; ←/→ choose the column whose source the footer shows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "focus_column(-1)", "Column left", show=False),
         Binding("right", "focus_column(1)", "Column right", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
-    focus_col = 1
-
     def action_focus_column(self, step: int) -> None:
-        self.focus_col = (self.focus_col + step) % len(COLUMNS)
-        self.parent_list.column_focus_changed()
+        keys = [c.key for c in COLUMNS]
+        i = keys.index(self.focus_column) if self.focus_column in keys else 1
+        self.focus_column = keys[(i + step) % len(keys)]
+        self.post_message(ContainerTable.ColumnFocused())
 
-    @property
-    def parent_list(self) -> ContainerList:
-        node = self.parent
-        while node is not None and not isinstance(node, ContainerList):
-            node = node.parent
-        assert node is not None
-        return node
+    class ColumnFocused(Message):
+        """The focused column changed."""
 
 
 class ContainerList(Vertical):
@@ -182,27 +167,22 @@ class ContainerList(Vertical):
         self.sort_key = "name"
         self.sort_reverse = False
         self.filter_text = ""
-        self._rows: dict[str, dict[str, Any]] = {}
+        self._values: dict[str, dict[str, Any]] = {}
         self._flash: dict[tuple[str, str], float] = {}
         self._selected: str | None = None
         self._wanted: str | None = None
-        self._order: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter by name or image (esc clears)", id="filter")
         yield Static("", id="containers-message")
-        table = ContainerTable(id="containers-table", cursor_type="row", zebra_stripes=False,
-                               show_row_labels=False)
-        yield table
+        yield ContainerTable(COLUMNS, id="containers-table")
 
     @property
     def table(self) -> ContainerTable:
         return self.query_one(ContainerTable)
 
     def on_mount(self) -> None:
-        t = self.table
-        for spec in COLUMNS:
-            t.add_column(self._header(spec, spec.key == 'name'), key=spec.key, width=spec.width)
+        self.table.focus_column = "name"
         self.query_one("#filter", Input).display = False
         self.query_one("#containers-message", Static).display = False
         self._update_title()
@@ -238,11 +218,11 @@ class ContainerList(Vertical):
     def cycle_sort(self) -> None:
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
         self.sort_reverse = self.sort_key in ("cpu", "mem", "pids")
-        self.refresh_rows(force_sort=True)
+        self.refresh_rows()
 
     def reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse
-        self.refresh_rows(force_sort=True)
+        self.refresh_rows()
 
     def select(self, name_or_id: str) -> bool:
         """Move the cursor to a container by name or ID prefix; remembered until it appears."""
@@ -261,103 +241,68 @@ class ContainerList(Vertical):
     def apply(self, snapshot: Snapshot) -> None:
         """Diff a new snapshot into the table."""
         self.snapshot = snapshot
-        if self._wanted and not self._wanted_is_id():
+        if self._wanted and snapshot.container(self._wanted) is None:
             self.select(self._wanted)
         self.refresh_rows()
 
-    def _wanted_is_id(self) -> bool:
-        return bool(self._wanted) and self.snapshot is not None and \
-            self.snapshot.container(self._wanted or "") is not None
-
     def _visible(self, snap: Snapshot) -> list[Container]:
         out = []
+        f = self.filter_text
         for c in snap.containers:
             if not self.show_stopped and c.state.value not in ("running", "paused", "restarting"):
                 continue
-            f = self.filter_text
             if f and f not in c.name.value.lower() and f not in c.image.value.lower() \
                     and f not in c.image_fq.lower() and not c.id.startswith(f):
                 continue
             out.append(c)
         return out
 
-    def refresh_rows(self, force_sort: bool = False) -> None:
+    def refresh_rows(self) -> None:
         snap = self.snapshot
         if snap is None:
             return
         self._show_message(snap)
-        t = self.table
         now = snap.taken_at
-        visible = self._visible(snap)
-        wanted = {c.id: c for c in visible}
-        keep = self._wanted if self._wanted in wanted else self._current_key()
-        changed = force_sort
-        stale = [k for k in self._rows if k not in wanted]
-        if len(stale) > 20 and len(stale) > len(wanted):
-            t.clear()
-            self._rows.clear()
-            changed = True
-        else:
-            for k in stale:
-                t.remove_row(k)
-                del self._rows[k]
-                changed = True
+        visible = sorted(self._visible(snap), key=lambda c: sort_value(c, self.sort_key),
+                         reverse=self.sort_reverse)
         mono = time.monotonic()
+        first = not self._values and snap.seq <= 1
+        values: dict[str, dict[str, Any]] = {}
         for c in visible:
             vals = cell_values(c, now)
-            old = self._rows.get(c.id)
-            if old is None:
-                t.add_row(*[self._styled(c.id, spec.key, vals[spec.key]) for spec in COLUMNS], key=c.id)
-                self._rows[c.id] = vals
-                changed = True
-                if snap.seq > 1 and self._order:
-                    self._start_flash(c.id, ("name", "state"), mono)
-                continue
-            for k, v in vals.items():
-                if old[k] != v:
-                    if k in ("st", "state", "name", "pid", "image") and \
-                            not (k == "state" and old[k].plain.split(" ")[0] == v.plain.split(" ")[0]):
-                        self._start_flash(c.id, (k,), mono)
-                    t.update_cell(c.id, k, self._styled(c.id, k, v))
-                    if k in ("name", "state", "cpu", "mem", "pids"):
-                        changed = True
-            self._rows[c.id] = vals
-        order = [c.id for c in sorted(visible, key=lambda c: sort_value(c, self.sort_key),
-                                      reverse=self.sort_reverse)]
-        if changed and order != self._order_in_table():
-            rank = {cid: i for i, cid in enumerate(order)}
-            t.sort("id", key=lambda cell: rank.get(self._full_id(str(cell)), 0))
-        self._order = order
-        if keep in self._rows:
-            idx = t.get_row_index(keep)
-            if keep == self._wanted:
-                self._wanted = None
-                t.move_cursor(row=idx, animate=False, scroll=True)
-            elif idx != t.cursor_row:
-                t.move_cursor(row=idx, animate=False, scroll=False)
+            old = self._values.get(c.id)
+            if old is None and not first and self._values:
+                self._start_flash(c.id, ("name", "state"), mono)
+            elif old is not None:
+                changed = [k for k in FLASH_KEYS if old[k] != vals[k]]
+                if changed and not (changed == ["state"] and old["state"].plain.split(" ")[0] ==
+                                    vals["state"].plain.split(" ")[0]):
+                    self._start_flash(c.id, tuple(changed), mono)
+            values[c.id] = vals
+        self._values = values
+        t = self.table
+        t.set_rows((cid, self._cells(cid)) for cid in values)
+        if self._wanted in values:
+            t.move_cursor(key=self._wanted)
+            self._wanted = None
         self._notify_selection()
         self._update_title()
 
-    def _full_id(self, short: str) -> str:
-        for cid in self._rows:
-            if cid.startswith(short):
-                return cid
-        return short
-
-    def _order_in_table(self) -> list[str]:
-        return [str(r.key.value) for r in self.table.ordered_rows]
-
-    def _current_key(self) -> str | None:
-        t = self.table
-        if t.row_count == 0:
-            return None
-        try:
-            return t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
-        except Exception:  # cursor outside the table after a removal
-            return None
+    def _cells(self, cid: str) -> tuple[Text, ...]:
+        vals = self._values[cid]
+        now = time.monotonic()
+        out = []
+        for col in COLUMNS:
+            v = vals[col.key]
+            until = self._flash.get((cid, col.key))
+            if until is not None and until > now:
+                v = v.copy()
+                v.stylize(FLASH_STYLE)
+            out.append(v)
+        return tuple(out)
 
     def _notify_selection(self) -> None:
-        key = self._current_key()
+        key = self.table.cursor_key
         if key != self._selected:
             self._selected = key
             self.post_message(ContainerSelected(key))
@@ -372,25 +317,16 @@ class ContainerList(Vertical):
                 ("No Docker engine", "bold"), f" at {clean(snap.endpoint)}: {why}{retry}\n",
                 clean(snap.engine_hint)))
             msg.display = True
-        elif not snap.containers:
+            self.table.display = False
+            return
+        self.table.display = True
+        if not snap.containers:
             msg.update(Text("No containers yet. Start one (docker run -d …) and it appears here."))
             msg.display = True
         else:
             msg.display = False
 
-    # ------------------------------------------------------------ cells, flashes, provenance
-
-    def _header(self, spec: ColumnSpec, focused: bool = False) -> Text:
-        return Text(spec.label, style="reverse" if focused else "",
-                    justify="right" if spec.right else "left")
-
-    def _styled(self, cid: str, key: str, value: Any) -> Any:
-        until = self._flash.get((cid, key))
-        if until is not None and until > time.monotonic() and isinstance(value, Text):
-            v = value.copy()
-            v.stylize(FLASH_STYLE)
-            return v
-        return value
+    # ------------------------------------------------------------ flashes, provenance
 
     def _start_flash(self, cid: str, keys: tuple[str, ...], mono: float) -> None:
         for k in keys:
@@ -401,34 +337,34 @@ class ContainerList(Vertical):
         now = time.monotonic()
         for k in keys:
             until = self._flash.get((cid, k))
-            if until is None or until > now:
-                continue
-            del self._flash[(cid, k)]
-            row = self._rows.get(cid)
-            if row is not None:
-                self.table.update_cell(cid, k, row[k])
+            if until is not None and until <= now:
+                del self._flash[(cid, k)]
+        if cid in self._values:
+            self.table.update_row(cid, self._cells(cid))
 
-    def column_focus_changed(self) -> None:
-        t = self.table
-        for i, spec in enumerate(COLUMNS):
-            t.columns[ColumnKey(spec.key)].label = self._header(spec, i == t.focus_col)
-        t._clear_caches()  # column labels are cached with the header row
-        t.refresh()
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, ContainerTable):
+            self._post_provenance()
+
+    @on(ContainerTable.ColumnFocused)
+    def _column_focused(self, event: ContainerTable.ColumnFocused) -> None:
+        event.stop()
         self._update_title()
         self._post_provenance()
 
     def _post_provenance(self) -> None:
-        snap, key = self.snapshot, self._current_key()
-        if snap is None or key is None:
+        table = self.table
+        if not table.has_focus:
             return
-        c = snap.container(key)
+        snap, key = self.snapshot, table.cursor_key
+        c = snap.container(key) if snap is not None and key else None
         if c is None:
             return
-        col = COLUMNS[self.table.focus_col]
+        col = next((c for c in COLUMNS if c.key == table.focus_column), COLUMNS[1])
         self.post_message(Provenance(cell_source(c, col.key), col.label or "state"))
 
-    @on(DataTable.RowHighlighted, "#containers-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LiveTable.Highlighted, "#containers-table")
+    def _row_highlighted(self, event: LiveTable.Highlighted) -> None:
         event.stop()
         self._notify_selection()
 
@@ -436,7 +372,7 @@ class ContainerList(Vertical):
         snap = self.snapshot
         total = len(snap.containers) if snap else 0
         running = sum(1 for c in snap.containers if c.state.value == "running") if snap else 0
-        shown = len(self._rows)
+        shown = len(self._values)
         parts = [f"{running} running / {total}"]
         if shown != total:
             parts.append(f"{shown} shown")
@@ -447,7 +383,8 @@ class ContainerList(Vertical):
             sub.append(f"filter “{clean(self.filter_text)}”")
         if not self.show_stopped:
             sub.append("running only")
-        col = COLUMNS[self.table.focus_col] if self.is_mounted else None
-        if col is not None:
-            sub.append(f"col {col.label or 'state'}")
+        if self.is_mounted:
+            col = next((c for c in COLUMNS if c.key == self.table.focus_column), None)
+            if col is not None:
+                sub.append(f"← → source of {col.label or 'state'}")
         self.border_subtitle = " · ".join(sub)

@@ -7,14 +7,14 @@ import datetime as _dt
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable
 
 from tui.backend.model import Snapshot
 from tui.messages import Provenance
 from widgets.format import clean, human_bytes, text
+from widgets.live_table import Column, LiveTable
 
 Row = tuple[str, str, Any, str]  # key, label, value, source
 
@@ -23,9 +23,8 @@ def info_rows(snap: Snapshot) -> list[Row]:
     """Version and info rows for the engine table, in display order."""
     e, h = snap.engine, snap.host
     rows: list[Row] = [("§client", "Clients", "", "")]
-    if e is not None:
-        for comp in e.client_components:
-            rows.append((f"client-{comp.name}", comp.name, text(f"{comp.version}  {comp.detail}"), "docker version"))
+    for comp in snap.clients:
+        rows.append((f"client-{comp.name}", comp.name, text(f"{comp.version}  {comp.detail}"), "docker version"))
     rows.append(("§server", "Server", "", ""))
     if e is None:
         why = clean(snap.engine_error) or "no answer"
@@ -53,8 +52,9 @@ def info_rows(snap: Snapshot) -> list[Row]:
             rows.append((key, label, text(f"{sv.value}  {extra}".rstrip()), sv.source))
         rows.append(("cpus", "CPUs", text(e.ncpu.value), e.ncpu.source))
         rows.append(("mem", "Memory", text(human_bytes(e.mem_total.value)), e.mem_total.source))
-        rows.append(("counts", "Containers / images", text(f"{e.containers_total} / {e.images_total}"),
-                     "docker info -f '{{.Containers}} {{.Images}}'"))
+        rows.append(("counts", "Containers", text(e.containers_total), "docker info -f '{{.Containers}}'"))
+        rows.append(("images", "Images", text(f"{e.images_total}  (intermediate build images included)"),
+                     "docker info -f '{{.Images}}'"))
         for i, opt in enumerate(e.security_options):
             rows.append((f"sec-{i}", "Security options" if i == 0 else "", text(opt),
                          "docker info -f '{{json .SecurityOptions}}'"))
@@ -72,92 +72,67 @@ def info_rows(snap: Snapshot) -> list[Row]:
     return rows
 
 
+INFO_COLUMNS = (Column("field", "", 20), Column("value", "", 0))
+IMAGE_COLUMNS = (Column("tag", "REPOSITORY:TAG", 0), Column("id", "IMAGE ID", 12, drop=2),
+                 Column("size", "SIZE", 8, right=True), Column("created", "CREATED (UTC)", 16, drop=1))
+CGROUP_COLUMNS = (Column("subsys", "SUBSYS", 12), Column("hier", "HIERARCHY", 9, right=True),
+                  Column("num", "CGROUPS", 8, right=True), Column("en", "ENABLED", 7))
+
+
 class EngineView(Horizontal):
     """Engine and host facts: one info table, images and ``/proc/cgroups`` beside it."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._info_keys: list[str] = []
         self._sources: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        info = DataTable(id="engine-info", cursor_type="row", show_header=False)
+        info = LiveTable(INFO_COLUMNS, show_header=False, id="engine-info")
         info.border_title = "docker version · docker info"
         yield info
         with Vertical(id="engine-side"):
-            images = DataTable(id="engine-images", cursor_type="row")
+            images = LiveTable(IMAGE_COLUMNS, id="engine-images")
             images.border_title = "Images (docker images)"
             yield images
-            cg = DataTable(id="engine-cgroups", cursor_type="row")
+            cg = LiveTable(CGROUP_COLUMNS, id="engine-cgroups")
             cg.border_title = "/proc/cgroups"
             yield cg
 
-    def on_mount(self) -> None:
-        info = self.query_one("#engine-info", DataTable)
-        info.add_column("field", key="field", width=20)
-        info.add_column("value", key="value")
-        images = self.query_one("#engine-images", DataTable)
-        for label, key, width in (("REPOSITORY:TAG", "tag", 30), ("IMAGE ID", "id", 12),
-                                  ("SIZE", "size", 9), ("CREATED (UTC)", "created", 16)):
-            images.add_column(label, key=key, width=width)
-        cg = self.query_one("#engine-cgroups", DataTable)
-        for label, key, width in (("SUBSYS", "subsys", 12), ("HIERARCHY", "hier", 9),
-                                  ("CGROUPS", "num", 8), ("ENABLED", "en", 7)):
-            cg.add_column(label, key=key, width=width)
-
     def show(self, snap: Snapshot) -> None:
         """Diff a snapshot into the three tables."""
-        info = self.query_one("#engine-info", DataTable)
         rows = info_rows(snap)
-        keys = [r[0] for r in rows]
-        if keys != self._info_keys:
-            info.clear()
-            for key, label, value, _ in rows:
-                lab = Text(f"── {label}", style="bold") if key.startswith("§") else Text(label)
-                info.add_row(lab, value, key=key)
-            self._info_keys = keys
-        else:
-            for key, _, value, _ in rows:
-                if info.get_cell(key, "value") != value:
-                    info.update_cell(key, "value", value)
         self._sources = {key: src for key, _, _, src in rows}
-        self._images(snap)
-        self._cgroups(snap)
+        self.query_one("#engine-info", LiveTable).set_rows(
+            (key, (Text("── " + label, style="bold") if key.startswith("§") else Text(label),
+                   value if isinstance(value, Text) else Text(str(value))))
+            for key, label, value, _ in rows)
+        images = self.query_one("#engine-images", LiveTable)
+        images.set_rows(
+            (im.id, (text(", ".join(im.tags) or "<none>"), Text(im.id.removeprefix("sha256:")[:12]),
+                     Text(human_bytes(im.size)),
+                     Text(_dt.datetime.fromtimestamp(im.created, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M"))))
+            for im in snap.images)
+        images.border_subtitle = f"{len(snap.images)} images" if snap.engine else "no engine"
+        cg = self.query_one("#engine-cgroups", LiveTable)
+        cg.set_rows((r.subsys, (text(r.subsys), Text(str(r.hierarchy)), Text(str(r.num_cgroups)),
+                                Text("yes" if r.enabled else "no"))) for r in snap.host.proc_cgroups)
+        cg.border_subtitle = "hierarchy 0 = cgroup2 or unused"
 
-    def _images(self, snap: Snapshot) -> None:
-        t = self.query_one("#engine-images", DataTable)
-        want = {}
-        for im in snap.images:
-            short = im.id.removeprefix("sha256:")[:12]
-            created = _dt.datetime.fromtimestamp(im.created, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-            want[im.id] = (text(", ".join(im.tags) or "<none>"), Text(short),
-                           Text(human_bytes(im.size), justify="right"), Text(created))
-        if list(want) != [str(r.key.value) for r in t.ordered_rows]:
-            t.clear()
-            for key, cells in want.items():
-                t.add_row(*cells, key=key)
-        t.border_subtitle = f"{len(want)} images" if snap.engine else "no engine"
-
-    def _cgroups(self, snap: Snapshot) -> None:
-        t = self.query_one("#engine-cgroups", DataTable)
-        for r in snap.host.proc_cgroups:
-            cells = (text(r.subsys), Text(str(r.hierarchy), justify="right"),
-                     Text(str(r.num_cgroups), justify="right"), Text("yes" if r.enabled else "no"))
-            if r.subsys in t.rows:
-                for col, v in zip(("subsys", "hier", "num", "en"), cells):
-                    if t.get_cell(r.subsys, col) != v:
-                        t.update_cell(r.subsys, col, v)
-            else:
-                t.add_row(*cells, key=r.subsys)
-        t.border_subtitle = "hierarchy 0 = cgroup2 or unused"
-
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LiveTable.Highlighted)
+    def _highlighted(self, event: LiveTable.Highlighted) -> None:
         event.stop()
-        key = str(event.row_key.value)
-        if event.data_table.id == "engine-info":
+        if event.table.has_focus and event.key is not None:
+            self._post_provenance(event.table, event.key)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        table = event.widget
+        if isinstance(table, LiveTable) and table.cursor_key is not None:
+            self._post_provenance(table, table.cursor_key)
+
+    def _post_provenance(self, table: LiveTable, key: str) -> None:
+        if table.id == "engine-info":
             src = self._sources.get(key, "")
-        elif event.data_table.id == "engine-images":
+        elif table.id == "engine-images":
             src = f"docker image inspect {key}"
         else:
             src = "cat /proc/cgroups"

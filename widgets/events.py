@@ -1,7 +1,7 @@
 """Events tab: the live Docker events feed, newest first, bounded.
 
-Shows every object's events, or only the selected container's (``t`` toggles). New events are
-added as keyed rows and flash briefly; the table keeps at most ``MAX_ROWS`` rows.
+Shows every object's events, or only the selected container's (``t`` toggles), at most
+``MAX_ROWS`` of them. Each event's cells are built once and kept by its sequence number.
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
 
 from tui.backend.model import DockerEvent, Snapshot
 from tui.messages import Provenance
 from widgets.format import clean, text
+from widgets.live_table import Column, LiveTable
 
 MAX_ROWS = 500
+COLUMNS = (
+    Column("seq", "#", 4, right=True, drop=1),
+    Column("time", "TIME (UTC)", 12),
+    Column("type", "TYPE", 9),
+    Column("action", "ACTION", 12),
+    Column("actor", "ACTOR", 20),
+    Column("detail", "DETAIL", 0),
+)
 ACTION_STYLES = {"start": "green", "die": "red", "kill": "red", "oom": "bold red", "destroy": "red",
                  "stop": "yellow", "pause": "yellow", "unpause": "green", "create": "cyan"}
 SKIP_ATTRS = frozenset({"name", "image"})
@@ -44,86 +52,72 @@ def event_cells(ev: DockerEvent) -> tuple[Any, ...]:
     )
 
 
-class EventsPane(DataTable[Any]):
-    """The events feed as a keyed, newest-first table."""
+class EventsPane(LiveTable):
+    """The events feed, newest first; the cursor follows new events while it is on the top row."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "toggle_scope", "All / this container", tooltip="Show all events or only the selected container's"),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("t", "toggle_scope", "All / this container",
+                tooltip="Show all events or only the selected container's"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(COLUMNS, **kwargs)
         self.only_selected = False
         self._cid: str | None = None
         self._name = ""
-        self._shown: dict[int, DockerEvent] = {}
+        self._cells: dict[int, tuple[Text, ...]] = {}
+        self._events: dict[int, DockerEvent] = {}
         self._snap: Snapshot | None = None
 
     def on_mount(self) -> None:
-        for label, key, width in (("#", "seq", 5), ("TIME (UTC)", "time", 12), ("TYPE", "type", 9),
-                                  ("ACTION", "action", 16), ("ACTOR", "actor", 18), ("DETAIL", "detail", None)):
-            self.add_column(label, key=key, width=width)
         self._update_title()
 
     def action_toggle_scope(self) -> None:
         self.only_selected = not self.only_selected
-        self._rebuild()
+        if self._snap is not None:
+            self.show(self._snap, self._cid)
 
     def show(self, snap: Snapshot, cid: str | None) -> None:
-        """Add the events this snapshot has that the table does not (and drop filtered ones)."""
+        """Show the snapshot's events (all, or the selected container's), newest first."""
         self._snap = snap
         if cid != self._cid:
             self._cid = cid
             c = snap.container(cid) if cid else None
             self._name = c.name.value if c else ""
-            if self.only_selected:
-                self._rebuild()
-                return
-        self._merge(snap)
-
-    def _wanted(self, snap: Snapshot) -> list[DockerEvent]:
         evs = snap.events
         if self.only_selected:
-            cid = self._cid or ""
             evs = tuple(e for e in evs if e.actor_id == cid or dict(e.attributes).get("container") == cid)
-        return list(evs[:MAX_ROWS])
-
-    def _merge(self, snap: Snapshot) -> None:
-        wanted = self._wanted(snap)
-        keep = {e.seq for e in wanted}
-        for seq in [s for s in self._shown if s not in keep]:
-            self.remove_row(str(seq))
-            del self._shown[seq]
-        new = [e for e in wanted if e.seq not in self._shown]
-        for e in reversed(new):
-            self.add_row(*event_cells(e), key=str(e.seq))
-            self._shown[e.seq] = e
-        if new:
-            cursor_at_top = self.cursor_row <= 0
-            self.sort("seq", key=lambda cell: -int(cell.plain), reverse=False)
-            if cursor_at_top:
-                self.move_cursor(row=0, animate=False)
-        self._update_title()
-
-    def _rebuild(self) -> None:
-        self.clear()
-        self._shown.clear()
-        if self._snap is not None:
-            self._merge(self._snap)
+        evs = evs[:MAX_ROWS]
+        follow = self.cursor_row <= 0
+        for e in evs:
+            if e.seq not in self._cells:
+                self._cells[e.seq] = event_cells(e)
+                self._events[e.seq] = e
+        keep = {e.seq for e in snap.events}
+        for seq in [s for s in self._cells if s not in keep]:
+            del self._cells[seq], self._events[seq]
+        self.set_rows((str(e.seq), self._cells[e.seq]) for e in evs)
+        if follow and evs:
+            self.move_cursor(row=0)
         self._update_title()
 
     def _update_title(self) -> None:
-        n = len(self._shown)
         scope = f"only {clean(self._name) or 'the selected container'}" if self.only_selected else "all objects"
-        self.border_title = f"Events · {scope} · {n}"
+        self.border_title = f"Events · {scope} · {self.row_count}"
         self.border_subtitle = "t: all / this container · newest first"
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LiveTable.Highlighted)
+    def _highlighted(self, event: LiveTable.Highlighted) -> None:
         event.stop()
-        ev = self._shown.get(int(str(event.row_key.value))) if event.row_key.value else None
+        if self.has_focus:
+            self._post_provenance()
+
+    def on_focus(self) -> None:
+        self._post_provenance()
+
+    def _post_provenance(self) -> None:
+        """The footer names the command that shows the event under the cursor."""
+        ev = self._events.get(int(self.cursor_key)) if self.cursor_key else None
         if ev is not None:
             since = ev.time_nano // 1_000_000_000
             self.post_message(Provenance(

@@ -41,6 +41,18 @@ def human_bytes(n: int | None) -> str:
     return f"{v:.1f} TiB"
 
 
+def short_bytes(n: int | None) -> str:
+    """Compact binary size for narrow columns: ``327680`` → ``320K``, ``25276502016`` → ``23.5G``."""
+    if n is None:
+        return "—"
+    v = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if abs(v) < 1024 or unit == "T":
+            return f"{int(v)}{unit}" if unit == "B" or v >= 100 else f"{v:.1f}{unit}".replace(".0", "")
+        v /= 1024
+    return f"{v:.1f}T"
+
+
 def docker_size_flag(n: int) -> str:
     """The ``--memory`` value a user would have typed for ``n`` bytes (``268435456`` → ``256m``)."""
     for unit, div in (("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)):
@@ -62,6 +74,17 @@ def duration(seconds: float) -> str:
         return f"{h}h{m:02d}m"
     d, h = divmod(h, 24)
     return f"{d}d{h:02d}h"
+
+
+def coarse_duration(seconds: float) -> str:
+    """Age for live lists, changing at most once a minute after the first: ``42s``, ``5m``,
+    ``2h05m``, ``4d03h``."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    return duration(s)
 
 
 def utc(ts: float | None) -> str:

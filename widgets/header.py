@@ -50,5 +50,10 @@ def header_text(snap: Snapshot | None, read_only: bool) -> Text:
 class StatusHeader(Static):
     """The header line; updated from each snapshot."""
 
+    _last: Text | None = None
+
     def show(self, snap: Snapshot | None, read_only: bool) -> None:
-        self.update(header_text(snap, read_only))
+        t = header_text(snap, read_only)
+        if t != self._last:  # Static.update re-lays out the screen: only when it changed
+            self._last = t
+            self.update(t)

@@ -18,6 +18,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("ctrl+p", "command palette: every action, and jump to a container by name"),
         ("e", "engine view: docker version / info, images, /proc/cgroups (esc back)"),
         ("tab / shift+tab", "move focus between the list and the tabs"),
+        ("z", "zoom the focused pane to full screen (z or esc: back)"),
         ("ctrl+r", "refresh now"),
         ("ctrl+q", "quit"),
     )),

@@ -1,24 +1,22 @@
 """Overview tab: the selected container as ``docker inspect`` and its on-disk files show it.
 
-One two-column table (field, value). Rows are keyed; a new snapshot of the same container only
-updates the cells that changed, a different container rebuilds the table. ``enter`` on a file
-row opens it read-only.
+One two-column :class:`LiveTable` (field, value) with keyed rows: a new snapshot re-renders only
+the rows whose values changed. ``enter`` on a file row opens it read-only.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual import on
-from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
 
 from tui.backend.model import Container, DiskFile, Snapshot, parse_docker_time
 from tui.messages import OpenFile, Provenance
 from widgets.format import clean, cpus, docker_size_flag, duration, human_bytes, text, utc
+from widgets.live_table import Column, LiveTable
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,9 @@ def _network_rows(c: Container) -> list[Row]:
     if not d.networks:
         rows.append(Row("net-none", "", text("not attached to any network", style="dim")))
     for p in d.ports:
-        target = f"{p.host_ip or '0.0.0.0'}:{p.host_port}" if p.host_port else "exposed, not published"
+        ip = p.host_ip or "0.0.0.0"
+        target = (f"[{ip}]:{p.host_port}" if ":" in ip else f"{ip}:{p.host_port}") if p.host_port \
+            else "exposed, not published"
         rows.append(Row(f"port-{p.container_port}-{p.host_ip}-{p.host_port}", f"port {p.container_port}",
                         text(f"→ {target}"), f"docker port {c.name.value}"))
     return rows
@@ -216,48 +216,26 @@ def _file_row(f: DiskFile, cid: str) -> Row:
                open_path=f.path if f.kind != "dir" else "", open_kind=f.kind)
 
 
-class OverviewPane(DataTable[Any]):
+class OverviewPane(LiveTable):
     """Field/value table for the selected container."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
-
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", show_header=False, zebra_stripes=False, **kwargs)
+        super().__init__((Column("field", "", 18), Column("value", "", 0)), show_header=False, **kwargs)
         self._cid: str | None = None
         self._rows: dict[str, Row] = {}
-        self._keys: list[str] = []
-
-    def on_mount(self) -> None:
-        self.add_column("field", key="field", width=18)
-        self.add_column("value", key="value")
 
     def show(self, snap: Snapshot, cid: str | None) -> None:
         """Diff the overview of ``cid`` in ``snap`` into the table."""
         c = snap.container(cid) if cid else None
         rows = overview_rows(c, snap) if c is not None else []
-        keys = [r.key for r in rows]
-        if cid != self._cid or keys != self._keys:
-            cursor_key = self._cursor_key() if cid == self._cid else None
-            self.clear()
-            for r in rows:
-                self.add_row(self._label(r), r.value, key=r.key)
-            self._cid, self._keys = cid, keys
-            if cursor_key in keys:
-                self.move_cursor(row=keys.index(cursor_key), animate=False)
-        else:
-            for r in rows:
-                old = self._rows.get(r.key)
-                if old is not None and old.value != r.value:
-                    self.update_cell(r.key, "value", r.value)
+        if cid != self._cid:
+            self._cid = cid
+            self.set_rows(())  # a different container starts at the top
+            self.scroll_to(y=0, animate=False)
         self._rows = {r.key: r for r in rows}
+        self.set_rows((r.key, (self._label(r), r.value)) for r in rows)
         self.border_title = f"Overview · {clean(c.name.value)}" if c else "Overview"
-        if c is None:
-            self.border_subtitle = "select a container"
-        else:
-            self.border_subtitle = "⏎ on a file opens it"
+        self.border_subtitle = "select a container" if c is None else "⏎ on a file opens it · z zooms"
 
     @staticmethod
     def _label(r: Row) -> Text:
@@ -265,24 +243,23 @@ class OverviewPane(DataTable[Any]):
             return Text("─" * 18, style="dim")
         return Text(r.label, style="bold" if r.open_path else "")
 
-    def _cursor_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-        except Exception:  # cursor outside the rows
-            return None
-
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LiveTable.Highlighted)
+    def _highlighted(self, event: LiveTable.Highlighted) -> None:
         event.stop()
-        r = self._rows.get(str(event.row_key.value))
+        if self.has_focus:
+            self._post_provenance()
+
+    def on_focus(self) -> None:
+        self._post_provenance()
+
+    def _post_provenance(self) -> None:
+        r = self._rows.get(self.cursor_key or "")
         if r is not None and r.source:
             self.post_message(Provenance(r.source, r.label))
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(LiveTable.Selected)
+    def _selected(self, event: LiveTable.Selected) -> None:
         event.stop()
-        r = self._rows.get(str(event.row_key.value))
+        r = self._rows.get(event.key)
         if r is not None and r.open_path:
             self.post_message(OpenFile(r.open_path, r.open_kind))

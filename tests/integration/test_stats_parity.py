@@ -43,15 +43,6 @@ UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
          "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 
 
-def _client() -> docker.DockerClient:
-    try:
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:  # any failure to reach the engine means there is nothing to compare
-        pytest.skip(f"no Docker engine answers docker.from_env().ping(): {exc}")
-    return client
-
-
 @dataclass
 class Started:
     cid: str
@@ -60,14 +51,7 @@ class Started:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[docker.DockerClient]:
-    client = _client()
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def containers(engine: docker.DockerClient) -> Iterator[dict[str, Started]]:
+def containers(docker_client: docker.DockerClient) -> Iterator[dict[str, Started]]:
     tag = f"{os.getpid()}-{int(time.time())}"
     specs = {
         "cpu": dict(command=["sh", "-c", "while :; do :; done"], nano_cpus=200_000_000),
@@ -80,7 +64,7 @@ def containers(engine: docker.DockerClient) -> Iterator[dict[str, Started]]:
     try:
         out: dict[str, Started] = {}
         for key, spec in specs.items():
-            c = engine.containers.run(IMAGE, name=f"itui-parity-{key}-{tag}", labels=LABELS,
+            c = docker_client.containers.run(IMAGE, name=f"itui-parity-{key}-{tag}", labels=LABELS,
                                       detach=True, **spec)
             made.append(c.id)
             c.reload()
@@ -90,17 +74,17 @@ def containers(engine: docker.DockerClient) -> Iterator[dict[str, Started]]:
     finally:
         for cid in made:
             try:
-                engine.api.remove_container(cid, force=True)
+                docker_client.api.remove_container(cid, force=True)
             except docker.errors.NotFound:
                 pass
 
 
-def _resolve(engine: docker.DockerClient, c: Started) -> ContainerCgroup:
+def _resolve(docker_client: docker.DockerClient, c: Started) -> ContainerCgroup:
     paths = HostPaths()
     mounts = cgroup_mounts(read_mountinfo(paths))
     cg = resolve_container_cgroup(paths, mounts, c.pid, c.cid)
     assert cg is not None, f"could not resolve the cgroup of {c.name} from /proc/{c.pid}/cgroup"
-    fallback = cgroup_from_driver(paths, mounts, engine.info().get("CgroupDriver", ""), "", c.cid)
+    fallback = cgroup_from_driver(paths, mounts, docker_client.info().get("CgroupDriver", ""), "", c.cid)
     assert fallback is not None
     assert (fallback.version, fallback.dirs) == (cg.version, cg.dirs)
     return cg
@@ -121,9 +105,9 @@ def _docker_stats(names: list[str], result: dict[str, dict[str, str]]) -> None:
             result[row["Name"]] = row
 
 
-def test_stats_parity(engine: docker.DockerClient, containers: dict[str, Started]) -> None:
+def test_stats_parity(docker_client: docker.DockerClient, containers: dict[str, Started]) -> None:
     paths = HostPaths()
-    cgs = {key: _resolve(engine, c) for key, c in containers.items()}
+    cgs = {key: _resolve(docker_client, c) for key, c in containers.items()}
     mem_total = read_mem_total(paths)
 
     theirs: dict[str, dict[str, str]] = {}

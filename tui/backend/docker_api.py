@@ -250,8 +250,7 @@ def images_from_api(items: Iterable[dict[str, Any]]) -> tuple[ImageInfo, ...]:
 
 # ---------------------------------------------------------------- engine
 
-def engine_from_api(endpoint: str, version: dict[str, Any], info: dict[str, Any],
-                    client_components: tuple[ComponentVersion, ...]) -> EngineInfo:
+def engine_from_api(endpoint: str, version: dict[str, Any], info: dict[str, Any]) -> EngineInfo:
     """Translate ``docker version`` + ``docker info`` into :class:`EngineInfo`."""
 
     def fmt(field: str, value: Any) -> Sourced[Any]:
@@ -262,7 +261,7 @@ def engine_from_api(endpoint: str, version: dict[str, Any], info: dict[str, Any]
     comps = tuple(
         ComponentVersion(c.get("Name") or "", c.get("Version") or "",
                          ", ".join(f"{k}={v}" for k, v in sorted((c.get("Details") or {}).items())
-                                   if k in ("GitCommit", "ApiVersion", "GoVersion")))
+                                   if k in ("GitCommit", "ApiVersion", "GoVersion") and v))
         for c in version.get("Components") or ())
     return EngineInfo(
         endpoint=endpoint,
@@ -291,7 +290,6 @@ def engine_from_api(endpoint: str, version: dict[str, Any], info: dict[str, Any]
         containers_total=int(info.get("Containers") or 0),
         images_total=int(info.get("Images") or 0),
         server_components=comps,
-        client_components=client_components,
     )
 
 

@@ -28,7 +28,7 @@ from .cgroups import (
 )
 from .files import FileView, list_container_dir, read_container_file
 from .model import (
-    Container, ContainerDetail, DockerEvent, EngineInfo, HostInfo, ImageInfo, Metrics, Snapshot, SourceError,
+    ComponentVersion, Container, ContainerDetail, DockerEvent, EngineInfo, HostInfo, ImageInfo, Metrics, Snapshot, SourceError,
     Sourced,
 )
 from .probe import probe_engine_access, probe_host
@@ -97,6 +97,7 @@ class Hub:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
+        self._clients: tuple[ComponentVersion, ...] = ()
         self.last_snapshot: Snapshot | None = None
 
     # ------------------------------------------------------------ control (UI thread)
@@ -132,6 +133,7 @@ class Hub:
         """Poll forever (until :meth:`stop`), calling ``publish`` with each new snapshot."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        threading.Thread(target=self._probe_clients, name="client-versions", daemon=True).start()
         backoff = 1.0
         first = True
         try:
@@ -156,6 +158,11 @@ class Hub:
         finally:
             self._close_client()
 
+    def _probe_clients(self) -> None:
+        """Client versions (the docker CLI is a subprocess): off the path to the first frame."""
+        self._clients = docker_api.client_components()
+        self.refresh()
+
     async def _sleep(self, seconds: float) -> None:
         assert self._wake is not None
         try:
@@ -177,15 +184,15 @@ class Hub:
             self._engine_error = _describe(exc)
             return False
         self._client = client
-        self._engine = docker_api.engine_from_api(self.endpoint, version, info,
-                                                   docker_api.client_components())
-        self._engine_error = ""
-        self._engine_dirty = False
-        self._images_dirty = True
         with self._lock:
-            self._inspect.clear()
-            self._details.clear()
-            self._access_probed = False
+            self._engine_dirty = False
+            self._images_dirty = True
+        self._engine = docker_api.engine_from_api(self.endpoint, version, info)
+        self._engine_error = ""
+        self._inspect.clear()
+        self._details.clear()
+        self._access_probed = False
+        with self._lock:
             self._stream_broken = False
         self._start_reader()
         return True
@@ -265,9 +272,7 @@ class Hub:
                 self._start_reader()
             items = api.containers(all=True)
             if engine_dirty:
-                self._engine = docker_api.engine_from_api(
-                    self.endpoint, api.version(), api.info(),
-                    self._engine.client_components if self._engine else docker_api.client_components())
+                self._engine = docker_api.engine_from_api(self.endpoint, api.version(), api.info())
             if images_dirty:
                 try:
                     self._images = docker_api.images_from_api(api.images())
@@ -413,7 +418,8 @@ class Hub:
         assert self._host is not None
         snap = Snapshot(
             seq=self._seq, taken_at=self._clock(), host=self._host, endpoint=self.endpoint,
-            engine=self._engine, engine_error=self._engine_error, containers=containers,
+            engine=self._engine, engine_error=self._engine_error, clients=self._clients,
+            containers=containers,
             images=self._images, events=events,
             errors=tuple(SourceError(k, v) for k, v in sorted(self._errors.items())),
             disk_files=disk_files, disk_error=disk_error,
@@ -432,6 +438,7 @@ class Hub:
     def collect_once(self, settle: float = 0.5) -> Snapshot:
         """One complete snapshot without a loop (``internals-tui snapshot``): two metric samples."""
         self._host = probe_host(self.config.paths)
+        self._clients = docker_api.client_components()
         if not self._try_connect():
             return self._build((), (), "")
         try:

@@ -66,7 +66,6 @@ class EngineInfo:
     containers_total: int = 0
     images_total: int = 0
     server_components: tuple[ComponentVersion, ...] = ()
-    client_components: tuple[ComponentVersion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +282,7 @@ class Snapshot:
     engine: EngineInfo | None = None
     engine_error: str = ""
     engine_hint: str = ""
+    clients: tuple[ComponentVersion, ...] = ()
     retry_in: float = 0.0
     containers: tuple[Container, ...] = ()
     images: tuple[ImageInfo, ...] = ()

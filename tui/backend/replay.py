@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 
 from .files import FileView
@@ -28,16 +29,29 @@ class ReplayBackend:
         self.delay = delay
         self.selected: str | None = None
         self._stop = asyncio.Event()
+        self._publish: Callable[[Snapshot], None] | None = None
+        self._current: Snapshot | None = None
 
     async def run(self, publish: Callable[[Snapshot], None]) -> None:
+        self._publish = publish
         for snap in self.snapshots:
-            publish(snap)
+            self._current = snap
+            publish(self._for_selection(snap))
             if self.delay:
                 await asyncio.sleep(self.delay)
         await self._stop.wait()
 
+    def _for_selection(self, snap: Snapshot) -> Snapshot:
+        """A recording holds one container's files: say so for the others."""
+        if self.selected and snap.engine is not None and snap.files_of(self.selected) is None:
+            return replace(snap, disk_error="not recorded: the snapshot holds the files of the "
+                                            "container selected when it was taken")
+        return snap
+
     def select(self, cid: str | None) -> None:
         self.selected = cid
+        if self._publish is not None and self._current is not None:
+            self._publish(self._for_selection(self._current))
 
     def refresh(self) -> None:
         """Nothing to refresh: the data is recorded."""

@@ -1,0 +1,106 @@
+"""Shared fixtures: the recorded lab snapshot, a bounded ``wait_for`` for pilot tests, and
+throw-away containers on the real engine (labelled ``internals-tui.test=1``, removed afterwards)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.backend.model import Snapshot
+from tui.backend.replay import load_snapshot
+
+TESTS_DIR = Path(__file__).resolve().parent
+LAB_SNAPSHOT = TESTS_DIR / "fixtures" / "snapshots" / "lab.json"
+TEST_LABEL = {"internals-tui.test": "1"}
+TEST_IMAGE = "itui/mini:latest"
+
+WaitFor = Callable[..., Awaitable[None]]
+
+
+async def _wait_for(pilot: Any, predicate: Callable[[], object], timeout: float = 10.0,
+                    what: str = "") -> None:
+    """Let the app run (``pilot.pause``) until ``predicate()`` is true; fail after ``timeout`` s.
+
+    An exception raised by the predicate counts as "not yet" (the widget may not be mounted).
+    """
+    deadline = time.monotonic() + timeout
+    last: BaseException | None = None
+    while True:
+        try:
+            if predicate():
+                return
+            last = None
+        except Exception as exc:  # not there yet (query before mount, row not added, ...)
+            last = exc
+        if time.monotonic() > deadline:
+            name = what or getattr(predicate, "__name__", repr(predicate))
+            extra = f" (last error: {last!r})" if last is not None else ""
+            pytest.fail(f"timed out after {timeout} s waiting for {name}{extra}")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def wait_for() -> WaitFor:
+    """``await wait_for(pilot, predicate, timeout=10)``: a bounded poll, never a fixed sleep."""
+    return _wait_for
+
+
+@pytest.fixture(scope="session")
+def lab_snapshot() -> Snapshot:
+    """The recorded real snapshot ``tests/fixtures/snapshots/lab.json`` (immutable, shared)."""
+    return load_snapshot(str(LAB_SNAPSHOT))
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[Any]:
+    """A docker SDK client for the local engine. Without one the test is skipped, except under
+    CI, where tests/run.sh has started an engine and its absence is a failure."""
+    docker = pytest.importorskip("docker")
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except Exception as exc:  # no socket, permission denied, engine down
+        why = f"no Docker engine answers (docker.from_env().ping() failed: {exc}); run tests/engine-up.sh"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def make_container(docker_client: Any) -> Iterator[Callable[..., Any]]:
+    """Factory ``make_container(start=True, **create_kwargs)`` for labelled throw-away containers.
+
+    Names are unique (``itui-pilot-<hex>``); only the containers made here are removed
+    (``force=True``) when the test ends, whatever happened.
+    """
+    made: list[Any] = []
+
+    def make(start: bool = True, **kwargs: Any) -> Any:
+        kwargs.setdefault("image", TEST_IMAGE)
+        kwargs.setdefault("command", ["sleep", "100000"])
+        kwargs.setdefault("name", f"itui-pilot-{uuid.uuid4().hex[:10]}")
+        kwargs["labels"] = {**TEST_LABEL, **kwargs.get("labels", {})}
+        image = kwargs.pop("image")
+        container = docker_client.containers.create(image, **kwargs)
+        made.append(container)
+        if start:
+            container.start()
+            container.reload()
+        return container
+
+    yield make
+    for container in made:
+        try:
+            container.remove(force=True)
+        except Exception:  # already removed by the test
+            pass

@@ -1,0 +1,282 @@
+"""Pilot tests of the real app on recorded data (``ReplayBackend`` over ``lab.json``).
+
+No engine is needed: the snapshot was recorded on a real engine and holds containers
+``burner`` (busy CPU), ``cache``, ``db``, ``evil`` (untrusted text in its command and labels),
+``oneshot`` (exited 3), ``probe1`` and ``web`` (with its on-disk files).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from textual.binding import Binding, BindingType
+from textual.command import CommandList, CommandPalette
+
+import tui.app
+from tui.app import Config, InternalsApp, make_app
+from tui.backend.model import Snapshot
+from tui.backend.replay import ReplayBackend
+from widgets.events import EventsPane
+from widgets.live_table import LiveTable
+from widgets.help import HelpScreen
+from widgets.overview import OverviewPane
+from widgets.provenance import ProvenanceBar
+
+SIZE = (200, 50)
+ESC = "\x1b"
+
+
+def replay_app(snap: Snapshot, **config: Any) -> InternalsApp:
+    return make_app(ReplayBackend([snap]), Config(**config))
+
+
+def cid_of(snap: Snapshot, name: str) -> str:
+    return next(c.id for c in snap.containers if c.name.value == name)
+
+
+def names_in_order(app: InternalsApp) -> list[str]:
+    snap = app.snapshot
+    assert snap is not None
+    return [snap.container(k).name.value for k in app.container_list.table.ordered_keys]
+
+
+def cell_text(table: LiveTable, row: str, column: str) -> str:
+    value = table.get_cell(row, column)
+    return getattr(value, "plain", str(value))
+
+
+def screen_lines(widget: Any) -> list[str]:
+    """What the widget paints, line by line (after markup/ANSI handling, as the terminal gets it)."""
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+async def loaded(pilot: Any, app: InternalsApp, wait_for: Any, n: int = 7) -> None:
+    await wait_for(pilot, lambda: app.container_list.table.row_count == n, what=f"{n} rows")
+
+
+async def test_untrusted_text_renders_literally(lab_snapshot, wait_for) -> None:
+    """``evil``'s command keeps ``[/etc]`` and ``[bold]`` as text and shows ESC escaped.
+
+    The command row is the argv as JSON, so ESC appears in JSON's escaped form ``\\u001b``;
+    either way no raw ESC character reaches a cell or the screen.
+    """
+    evil = cid_of(lab_snapshot, "evil")
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        app.jump_to(evil)
+        overview = app.query_one(OverviewPane)
+        await wait_for(pilot, lambda: app.selected == evil and "cmd" in overview.rows,
+                       what="evil's overview")
+        cmd = cell_text(overview, "cmd", "value")
+        assert "[/etc]" in cmd
+        assert "[bold]" in cmd
+        assert "\\u001b[31mred\\u001b[0m" in cmd
+        assert ESC not in cmd
+
+        # What is actually painted: literal brackets, escaped ESC, and no raw control character.
+        await pilot.pause()
+        painted = "\n".join(screen_lines(overview))
+        assert "[/etc]" in painted and "[bold]" in painted
+        assert "\\u001b[31mred" in painted
+        assert ESC not in painted
+        whole = app.export_screenshot()
+        assert ESC not in whole
+
+        # The events tab shows evil's label value ``[red]boom[/]`` literally as well.
+        await pilot.press("8")
+        events = app.query_one(EventsPane)
+        await wait_for(pilot, lambda: events.row_count > 0, what="events rows")
+        details = [events.get_row(k)[5].plain for k in events.rows]
+        assert any("x=[red]boom[/]" in d for d in details)
+        assert app.is_running
+
+
+async def test_container_option_starts_with_web_selected(lab_snapshot, wait_for) -> None:
+    """``--container web`` selects web as soon as it appears."""
+    web = cid_of(lab_snapshot, "web")
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        table = app.container_list.table
+        overview = app.query_one(OverviewPane)
+        await wait_for(pilot, lambda: app.selected == web, what="web selected")
+        assert table.cursor_key == web
+        assert app.backend.selected == web
+        await wait_for(pilot, lambda: "name" in overview.rows, what="the overview")
+        assert cell_text(overview, "name", "value") == "web"
+        assert "file-config.v2.json" in overview.rows  # web's on-disk files were recorded
+
+
+async def test_every_cell_sits_under_its_own_column(lab_snapshot, wait_for) -> None:
+    """Each column key holds its own value (rows are added positionally), and the painted header
+    line and a painted row agree: the ID column shows the short ID, IMAGE the image."""
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        table = app.container_list.table
+        for c in lab_snapshot.containers:
+            assert cell_text(table, c.id, "name") == c.name.value
+            assert cell_text(table, c.id, "id") == c.short_id, "ID column holds another value"
+            assert cell_text(table, c.id, "image") == c.image.value, "IMAGE column holds another value"
+        await pilot.pause()
+        header, first = screen_lines(table)[:2]
+        burner = next(c for c in lab_snapshot.containers if c.name.value == "burner")
+        for label, value in (("ID", burner.short_id), ("IMAGE", burner.image.value), ("NAME", "burner")):
+            if label in header.split():
+                assert first[header.index(f" {label}") + 1:].lstrip().startswith(value[:4]), \
+                    f"under {label}: {first!r} / {header!r}"
+
+
+async def test_sort_key_changes_row_order(lab_snapshot, wait_for) -> None:
+    """``s`` cycles name → state → cpu; the CPU sort puts the busy ``burner`` first."""
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        by_name = names_in_order(app)
+        assert by_name == sorted(by_name)
+        assert "sort name▲" in app.container_list.border_subtitle
+
+        await pilot.press("s")  # state: running first, exited last
+        await wait_for(pilot, lambda: names_in_order(app) != by_name, what="a new order")
+        assert names_in_order(app)[-1] == "oneshot"
+        assert "sort state" in app.container_list.border_subtitle
+
+        await pilot.press("s")  # cpu, descending
+        await wait_for(pilot, lambda: "sort cpu▼" in app.container_list.border_subtitle,
+                       what="the cpu sort")
+        await pilot.pause()
+        order = names_in_order(app)
+        assert order[0] == "burner"
+        assert order[-1] == "oneshot"  # no metrics: sorts below every running container
+
+        await pilot.press("S")  # reverse: ascending CPU
+        await wait_for(pilot, lambda: names_in_order(app)[-1] == "burner", what="reversed order")
+
+
+async def test_help_opens_and_closes(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+        assert app.screen is app.screen_stack[0]
+
+
+async def test_command_palette_jumps_to_container(lab_snapshot, wait_for) -> None:
+    """ctrl+p, ``web`` → a ``Container: web`` entry; choosing it selects web."""
+    web = cid_of(lab_snapshot, "web")
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        assert app.selected != web
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"web")
+        commands = app.screen.query_one(CommandList)
+
+        def prompts() -> list[str]:
+            return [str(commands.get_option_at_index(i).hit.text) for i in range(commands.option_count)]
+
+        await wait_for(pilot, lambda: any(p.startswith("Container: web") for p in prompts()),
+                       what="a 'Container: web' entry")
+        index = next(i for i, p in enumerate(prompts()) if p.startswith("Container: web"))
+        commands.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.selected == web, what="web selected from the palette")
+        assert not isinstance(app.screen, CommandPalette)
+
+
+class _WriteApp(InternalsApp):
+    """The app with one pretend write action bound to ``x``."""
+
+    # InternalsApp.CSS_PATH is relative ("app.tcss"), and Textual resolves a relative CSS_PATH
+    # against the file of the *subclass*: point it back at the app's stylesheet.
+    CSS_PATH = str(Path(tui.app.__file__).with_name("app.tcss"))
+    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"dummy"})
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "dummy", "Dummy write")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dummy_runs = 0
+
+    def action_dummy(self) -> None:
+        self.dummy_runs += 1
+
+
+async def test_read_only_refuses_write_actions(lab_snapshot, wait_for) -> None:
+    """``check_action`` refuses a WRITE_ACTIONS action with ``--read-only`` (key and run_action)."""
+    for read_only, expected in ((True, 0), (False, 2)):
+        app = _WriteApp(ReplayBackend([lab_snapshot]), Config(read_only=read_only))
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot, app, wait_for)
+            assert app.check_action("dummy", ()) is (not read_only)
+            assert app.check_action("help", ()) is True  # other actions are unaffected
+            await pilot.press("x")
+            await pilot.pause()
+            await app.run_action("dummy")
+            await pilot.pause()
+            assert app.dummy_runs == expected, f"read_only={read_only}"
+            if read_only:
+                await pilot.press("question_mark")  # a read action still works
+                await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+
+
+async def test_filter_box_takes_letters_that_are_app_keys(lab_snapshot, wait_for) -> None:
+    """Typing ``cache`` into the filter filters; ``a``/``e``/``s`` do not toggle, open or sort."""
+    cache = cid_of(lab_snapshot, "cache")
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("slash", *"cache")
+        await wait_for(pilot, lambda: set(app.container_list.table.rows) == {cache}, what="only cache")
+        assert app.screen is app.screen_stack[0]  # ``e`` did not open the engine view
+        assert app.container_list.show_stopped  # ``a`` did not hide stopped containers
+        assert app.container_list.sort_key == "name"  # ``s`` did not sort
+        assert app.selected == cache
+        await pilot.press("enter")  # keeps the filter, focus back on the table
+        await wait_for(pilot, lambda: app.container_list.table.has_focus, what="table focus")
+        assert set(app.container_list.table.rows) == {cache}
+
+
+async def test_events_footer_matches_highlighted_event(lab_snapshot, wait_for) -> None:
+    """After ``8`` the footer must not describe an event other than the highlighted one."""
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("8")
+        events = app.query_one(EventsPane)
+        await wait_for(pilot, lambda: events.row_count == len(lab_snapshot.events), what="all events")
+        await pilot.pause()
+        top = lab_snapshot.events[0]  # newest: #54, container start (evil)
+        assert events.cursor_key == str(top.seq)
+        footer = app.query_one(ProvenanceBar).content.plain
+        if "event:" in footer:
+            since = top.time_nano // 1_000_000_000
+            assert f"--since {since} " in footer and "--filter type=container --filter event=start" in footer, \
+                footer
+
+
+async def test_enter_moves_into_tab_and_escape_back(lab_snapshot, wait_for) -> None:
+    """``enter`` on a container focuses the active tab's pane; ``escape`` returns to the list."""
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        table = app.container_list.table
+        await wait_for(pilot, lambda: table.has_focus and app.selected == cid_of(lab_snapshot, "web"),
+                       what="web selected in the focused list")
+        await pilot.press("enter")
+        overview = app.query_one(OverviewPane)
+        await wait_for(pilot, lambda: overview.has_focus, what="the overview focused")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.has_focus, what="the list focused again")
+        await pilot.press("8", "enter")
+        events = app.query_one(EventsPane)
+        await wait_for(pilot, lambda: events.has_focus, what="the events pane focused")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.has_focus, what="the list focused again")
+        assert app.selected == cid_of(lab_snapshot, "web")
