@@ -116,10 +116,11 @@ async def test_selecting_fills_overview_with_memory_limit(make_container, wait_f
 async def test_filter_narrows_rows_and_escape_restores(make_container, wait_for) -> None:
     """``/`` + part of the unique name leaves only matching rows; ``escape`` brings all back."""
     mine = make_container()
+    other = make_container()
     app = live_app()
     async with app.run_test(size=SIZE) as pilot:
         table = app.container_list.table
-        await wait_for(pilot, lambda: mine.id in table.rows, what=f"row {mine.name}")
+        await wait_for(pilot, lambda: {mine.id, other.id} <= set(table.rows), what=f"row {mine.name}")
         await wait_for(pilot, lambda: table.row_count == len(app.snapshot.containers) >= 2,
                        what="every container listed")
 

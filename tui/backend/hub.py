@@ -41,6 +41,7 @@ CONTAINER_ACTIONS = frozenset({
 BACKOFF_MAX_S = 30.0
 EVENT_COALESCE_S = 0.01
 HISTORY_S = 3600.0
+RECONCILE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ class Hub:
         self._images: tuple[ImageInfo, ...] = ()
         self._inspect: dict[str, dict[str, Any]] = {}
         self._details: dict[str, ContainerDetail] = {}
+        self._list: list[dict[str, Any]] = []
+        self._listed_at = 0.0
+        self._base: list[Container] | None = None
         self._access_probed = False
         self._cgroups: dict[tuple[str, int], ContainerCgroup | None] = {}
         self._prev_cpu: dict[str, tuple[int, int]] = {}
@@ -191,6 +195,7 @@ class Hub:
         self._engine_error = ""
         self._inspect.clear()
         self._details.clear()
+        self._base = None
         self._access_probed = False
         with self._lock:
             self._stream_broken = False
@@ -255,7 +260,12 @@ class Hub:
     # ------------------------------------------------------------ one tick (worker thread)
 
     def tick(self) -> Snapshot:
-        """List containers, inspect what changed, read metrics; return the new snapshot."""
+        """Refresh what changed and read metrics; return the new snapshot.
+
+        The container list is fetched (one ``api.containers(all=True)``) when an event touched a
+        container, after the events stream broke, and every ``RECONCILE_S`` otherwise; between
+        those the events stream is the source of change, and a tick only reads cgroup files.
+        """
         client = self._client
         if client is None:
             raise EngineGone(self._engine_error or "not connected")
@@ -265,12 +275,16 @@ class Hub:
             broken, self._stream_broken = self._stream_broken, False
             images_dirty, self._images_dirty = self._images_dirty, False
             engine_dirty, self._engine_dirty = self._engine_dirty, False
+        now = self._clock()
+        relist = bool(broken or dirty or self._base is None or now - self._listed_at >= RECONCILE_S)
         try:
             if broken:  # resync: the stream may have lost events
                 api.ping()
                 dirty.update(self._inspect)
                 self._start_reader()
-            items = api.containers(all=True)
+            if relist:
+                self._list = api.containers(all=True)
+                self._listed_at = now
             if engine_dirty:
                 self._engine = docker_api.engine_from_api(self.endpoint, api.version(), api.info())
             if images_dirty:
@@ -282,6 +296,25 @@ class Hub:
         except Exception as exc:  # the engine went away (or broke) mid-tick: reconnect and resync
             raise EngineGone(_describe(exc)) from exc
 
+        if relist:
+            self._base = self._containers_from(api, self._list, dirty)
+        containers = list(self._base or ())
+
+        assert self._engine is not None
+        if self._host is None:
+            self._host = probe_host(self.config.paths)
+        running = [(c.id, c.pid.value) for c in containers if c.state.value == "running" and c.pid.value]
+        if not self._access_probed or dirty:
+            self._access_probed = bool(running)
+            self._host = probe_engine_access(self.config.paths, self._host, self.endpoint,
+                                             self._engine, running)
+        if self._host.local:
+            containers = self._with_metrics(containers)
+        disk_files, disk_error = self._disk_files(containers)
+        return self._build(tuple(containers), disk_files, disk_error)
+
+    def _containers_from(self, api: Any, items: list[dict[str, Any]], dirty: set[str]) -> list[Container]:
+        """Inspect what is new or changed, then build the containers (without metrics)."""
         ids = {it["Id"] for it in items}
         for gone in [c for c in self._inspect if c not in ids]:
             self._forget(gone)
@@ -295,22 +328,9 @@ class Hub:
                     continue
                 except docker.errors.APIError as exc:
                     self._errors[f"inspect {cid[:12]}"] = _describe(exc)
-        containers = [docker_api.container_from_list(it, self._inspect.get(it["Id"]), self._details.get(it["Id"]))
-                      for it in items]
-
-        assert self._engine is not None
-        if self._host is None:
-            self._host = probe_host(self.config.paths)
-        running = [(c.id, c.pid.value) for c in containers if c.state.value == "running" and c.pid.value]
-        if not self._access_probed or dirty:
-            self._access_probed = bool(running)
-            self._host = probe_engine_access(self.config.paths, self._host, self.endpoint,
-                                             self._engine, running)
-        if self._host.local:
-            containers = self._with_metrics(containers, force=bool(dirty))
-        disk_files, disk_error = self._disk_files(containers)
-        return self._build(tuple(sorted(containers, key=lambda c: (c.name.value, c.id))),
-                           disk_files, disk_error)
+        out = [docker_api.container_from_list(it, self._inspect.get(it["Id"]), self._details.get(it["Id"]))
+               for it in items]
+        return sorted(out, key=lambda c: (c.name.value, c.id))
 
     def _forget(self, cid: str) -> None:
         self._inspect.pop(cid, None)
@@ -320,7 +340,7 @@ class Hub:
         for key in [k for k in self._cgroups if k[0] == cid]:
             del self._cgroups[key]
 
-    def _with_metrics(self, containers: list[Container], force: bool) -> list[Container]:
+    def _with_metrics(self, containers: list[Container]) -> list[Container]:
         paths = self.config.paths
         now = self._clock()
         due = now - self._last_metrics_at >= self.config.interval * 0.8
