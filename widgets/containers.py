@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 
 from tui.backend.model import Container, Snapshot
 from tui.messages import ContainerSelected, Provenance
-from widgets.format import clean, coarse_duration, short_bytes, text
+from widgets.format import clean, coarse_duration, set_border, short_bytes, text
 from widgets.live_table import Column, LiveTable
 
 FLASH_S = 1.5
@@ -376,15 +376,15 @@ class ContainerList(Vertical):
         parts = [f"{running} running / {total}"]
         if shown != total:
             parts.append(f"{shown} shown")
-        self.border_title = "Containers " + " · ".join(parts)
+        title = "Containers " + " · ".join(parts)
         arrow = "▼" if self.sort_reverse else "▲"
         sub = [f"sort {self.sort_key}{arrow}"]
         if self.filter_text:
-            sub.append(f"filter “{clean(self.filter_text)}”")
+            sub.append(f"filter “{self.filter_text}”")
         if not self.show_stopped:
             sub.append("running only")
         if self.is_mounted:
             col = next((c for c in COLUMNS if c.key == self.table.focus_column), None)
             if col is not None:
                 sub.append(f"← → source of {col.label or 'state'}")
-        self.border_subtitle = " · ".join(sub)
+        set_border(self, title, " · ".join(sub))

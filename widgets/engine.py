@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 
 from tui.backend.model import Snapshot
 from tui.messages import Provenance
-from widgets.format import clean, human_bytes, text
+from widgets.format import clean, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
 
 Row = tuple[str, str, Any, str]  # key, label, value, source
@@ -112,11 +112,11 @@ class EngineView(Horizontal):
                      Text(human_bytes(im.size)),
                      Text(_dt.datetime.fromtimestamp(im.created, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M"))))
             for im in snap.images)
-        images.border_subtitle = f"{len(snap.images)} images" if snap.engine else "no engine"
+        set_border(images, subtitle=f"{len(snap.images)} images" if snap.engine else "no engine")
         cg = self.query_one("#engine-cgroups", LiveTable)
         cg.set_rows((r.subsys, (text(r.subsys), Text(str(r.hierarchy)), Text(str(r.num_cgroups)),
                                 Text("yes" if r.enabled else "no"))) for r in snap.host.proc_cgroups)
-        cg.border_subtitle = "hierarchy 0 = cgroup2 or unused"
+        set_border(cg, subtitle="hierarchy 0 = cgroup2 or unused")
 
     @on(LiveTable.Highlighted)
     def _highlighted(self, event: LiveTable.Highlighted) -> None:

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 
 from tui.backend.model import DockerEvent, Snapshot
 from tui.messages import Provenance
-from widgets.format import clean, text
+from widgets.format import set_border, text
 from widgets.live_table import Column, LiveTable
 
 MAX_ROWS = 500
@@ -102,9 +102,8 @@ class EventsPane(LiveTable):
         self._update_title()
 
     def _update_title(self) -> None:
-        scope = f"only {clean(self._name) or 'the selected container'}" if self.only_selected else "all objects"
-        self.border_title = f"Events · {scope} · {self.row_count}"
-        self.border_subtitle = "t: all / this container · newest first"
+        scope = f"only {self._name or 'the selected container'}" if self.only_selected else "all objects"
+        set_border(self, f"Events · {scope} · {self.row_count}", "t: all / this container · newest first")
 
     @on(LiveTable.Highlighted)
     def _highlighted(self, event: LiveTable.Highlighted) -> None:

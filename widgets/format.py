@@ -27,6 +27,18 @@ def text(value: object, style: str = "", justify: str | None = None) -> Text:
     return Text(clean(value), style=style, justify=justify)  # type: ignore[arg-type]
 
 
+def set_border(widget: object, title: str | None = None, subtitle: str | None = None) -> None:
+    """Set a pane's border title/subtitle as inert text, and only when it changed: assigning
+    ``border_title`` parses markup and repaints the whole widget, even for the same string."""
+    for attr, value in (("border_title", title), ("border_subtitle", subtitle)):
+        if value is None:
+            continue
+        cache = f"_set_border_{attr}"
+        if getattr(widget, cache, None) != value:
+            setattr(widget, cache, value)
+            setattr(widget, attr, Text(clean(value)))
+
+
 def human_bytes(n: int | None) -> str:
     """``1536`` → ``1.5 KiB`` (binary units, as docker stats shows them)."""
     if n is None:

@@ -15,7 +15,7 @@ from textual import on
 
 from tui.backend.model import Container, DiskFile, Snapshot, parse_docker_time
 from tui.messages import OpenFile, Provenance
-from widgets.format import clean, cpus, docker_size_flag, duration, human_bytes, text, utc
+from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, utc
 from widgets.live_table import Column, LiveTable
 
 
@@ -234,8 +234,8 @@ class OverviewPane(LiveTable):
             self.scroll_to(y=0, animate=False)
         self._rows = {r.key: r for r in rows}
         self.set_rows((r.key, (self._label(r), r.value)) for r in rows)
-        self.border_title = f"Overview · {clean(c.name.value)}" if c else "Overview"
-        self.border_subtitle = "select a container" if c is None else "⏎ on a file opens it · z zooms"
+        set_border(self, f"Overview · {c.name.value}" if c else "Overview",
+                   "select a container" if c is None else "⏎ on a file opens it · z zooms")
 
     @staticmethod
     def _label(r: Row) -> Text:

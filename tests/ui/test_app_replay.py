@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-import pytest
 from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette
 
@@ -280,3 +279,15 @@ async def test_enter_moves_into_tab_and_escape_back(lab_snapshot, wait_for) -> N
         await pilot.press("escape")
         await wait_for(pilot, lambda: table.has_focus, what="the list focused again")
         assert app.selected == cid_of(lab_snapshot, "web")
+
+
+async def test_filter_text_with_markup_is_shown_literally(lab_snapshot, wait_for) -> None:
+    """What the user types goes into a border title: it must not be parsed as markup."""
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("slash")
+        await pilot.press("[", "b", "]", "x", "[", "/")
+        await wait_for(pilot, lambda: app.container_list.filter_text == "[b]x[/", what="the filter text")
+        assert "[b]x[/" in app.container_list.border_subtitle
+        assert app.container_list.table.row_count == 0

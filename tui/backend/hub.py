@@ -42,6 +42,7 @@ BACKOFF_MAX_S = 30.0
 EVENT_COALESCE_S = 0.01
 HISTORY_S = 3600.0
 RECONCILE_S = 5.0
+FIRST_DELTA_S = 0.25  # the first CPU% is measured over this window, so it shows up early
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class Hub:
         self._images: tuple[ImageInfo, ...] = ()
         self._inspect: dict[str, dict[str, Any]] = {}
         self._details: dict[str, ContainerDetail] = {}
+        self._reader_started_at = 0.0
+        self._reader_backoff = 0.5
+        self._reader_retry_at = 0.0
         self._list: list[dict[str, Any]] = []
         self._listed_at = 0.0
         self._base: list[Container] | None = None
@@ -157,7 +161,10 @@ class Hub:
                     continue
                 publish(snap)
                 # The first CPU% needs two samples: take the second one soon.
-                await self._sleep(min(0.3, self.config.interval) if first else self.config.interval)
+                delay = min(FIRST_DELTA_S, self.config.interval) if first else self.config.interval
+                if self._stream_broken:  # a stream restart is waiting for its back-off
+                    delay = min(delay, max(0.05, self._reader_retry_at - self._clock()))
+                await self._sleep(delay)
                 first = False
         finally:
             self._close_client()
@@ -204,6 +211,12 @@ class Hub:
 
     def _start_reader(self) -> None:
         assert self._client is not None
+        now = self._clock()
+        # a stream that breaks within seconds of starting is retried with growing delays
+        self._reader_backoff = min(self._reader_backoff * 2, BACKOFF_MAX_S) \
+            if now - self._reader_started_at < 5.0 else 0.5
+        self._reader_started_at = now
+        self._reader_retry_at = now + self._reader_backoff
         since = self._last_event_time
         if since is None:  # first connection: show the engine's recent history (it keeps 256)
             since = self._clock() - HISTORY_S
@@ -278,6 +291,10 @@ class Hub:
         now = self._clock()
         relist = bool(broken or dirty or self._base is None or now - self._listed_at >= RECONCILE_S)
         try:
+            if broken and now < self._reader_retry_at:  # it broke again right away: back off
+                with self._lock:
+                    self._stream_broken = True
+                broken = False
             if broken:  # resync: the stream may have lost events
                 api.ping()
                 dirty.update(self._inspect)
@@ -363,8 +380,9 @@ class Hub:
                 self._metrics.pop(c.id, None)
                 out.append(c)
                 continue
-            if not due and c.id in self._metrics:
-                out.append(replace(c, metrics=self._metrics[c.id]))
+            known = self._metrics.get(c.id)
+            if not due and known is not None and known.cpu_percent.value is not None:
+                out.append(replace(c, metrics=known))
                 continue
             m = self._sample(c, pid, sys_ns, online)
             self._metrics[c.id] = m
