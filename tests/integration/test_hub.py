@@ -95,6 +95,19 @@ async def test_stop_and_remove_follow_the_event(make_container) -> None:
         assert any(e.action == "destroy" and e.actor_id == c.id for e in snap.events)
 
 
+async def test_pause_and_rename_follow_the_event(make_container) -> None:
+    c = make_container()
+    async with Recorder(Hub(HubConfig(interval=30.0))) as rec:
+        await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.state.value == "running")
+        await asyncio.to_thread(c.pause)
+        await rec.wait_for(lambda s: s.container(c.id).state.value == "paused", timeout=5)
+        await asyncio.to_thread(c.unpause)
+        await rec.wait_for(lambda s: s.container(c.id).state.value == "running", timeout=5)
+        await asyncio.to_thread(c.rename, c.name + "-renamed")
+        snap = await rec.wait_for(lambda s: s.container(c.id).name.value == c.name + "-renamed", timeout=5)
+        assert snap.container(c.id).pid.source.endswith(f"{c.name}-renamed")
+
+
 async def test_resync_after_the_event_stream_breaks(make_container) -> None:
     async with Recorder(Hub(HubConfig(interval=30.0))) as rec:
         await rec.wait_for(lambda s: s.engine is not None)

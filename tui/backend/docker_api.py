@@ -62,7 +62,7 @@ def how_to_start(endpoint: str) -> str:
     if endpoint_is_local_socket(endpoint):
         if os.path.isdir("/run/systemd/system"):
             return "start it with: sudo systemctl start docker"
-        return "start it with: sudo dockerd &  (or tests/engine-up.sh to install and start one)"
+        return "start it with: sudo dockerd &  (Debian: apt-get install docker.io first)"
     return "check that the remote engine is up and DOCKER_HOST / the docker context are right"
 
 
