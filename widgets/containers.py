@@ -12,7 +12,7 @@ import time
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui.backend.model import Container, Snapshot
-from tui.messages import ContainerSelected, Provenance
-from widgets.format import clean, coarse_duration, set_border, short_bytes, text
+from tui.messages import ContainerSelected
+from widgets.format import clean, coarse_duration, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
 
 FLASH_S = 1.5
@@ -79,7 +79,7 @@ def cell_values(c: Container, now: float) -> dict[str, Any]:
     if m is not None:
         cpu = f"{m.cpu_percent.value:.1f}" if m.cpu_percent.value is not None else "…"
         if m.mem_used.value is not None:
-            mem = f"{short_bytes(m.mem_used.value)} / {short_bytes(m.mem_limit.value)}"
+            mem = f"{human_bytes(m.mem_used.value, True)} / {human_bytes(m.mem_limit.value, True)}"
         pids = str(m.pids.value) if m.pids.value is not None else ""
     elif running:
         cpu = "…"
@@ -175,7 +175,7 @@ class ContainerList(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter by name or image (esc clears)", id="filter")
         yield Static("", id="containers-message")
-        yield ContainerTable(COLUMNS, id="containers-table")
+        yield ContainerTable(COLUMNS, id="containers-table", source=self._cell_source)
 
     @property
     def table(self) -> ContainerTable:
@@ -306,7 +306,6 @@ class ContainerList(Vertical):
         if key != self._selected:
             self._selected = key
             self.post_message(ContainerSelected(key))
-            self._post_provenance()
 
     def _show_message(self, snap: Snapshot) -> None:
         msg = self.query_one("#containers-message", Static)
@@ -342,26 +341,19 @@ class ContainerList(Vertical):
         if cid in self._values:
             self.table.update_row(cid, self._cells(cid))
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if isinstance(event.widget, ContainerTable):
-            self._post_provenance()
-
     @on(ContainerTable.ColumnFocused)
     def _column_focused(self, event: ContainerTable.ColumnFocused) -> None:
         event.stop()
         self._update_title()
-        self._post_provenance()
+        self.table.post_provenance()
 
-    def _post_provenance(self) -> None:
-        table = self.table
-        if not table.has_focus:
-            return
-        snap, key = self.snapshot, table.cursor_key
-        c = snap.container(key) if snap is not None and key else None
+    def _cell_source(self, key: str) -> tuple[str, str] | None:
+        """Footer line for the focused column of the container under the cursor."""
+        c = self.snapshot.container(key) if self.snapshot is not None else None
         if c is None:
-            return
-        col = next((c for c in COLUMNS if c.key == table.focus_column), COLUMNS[1])
-        self.post_message(Provenance(cell_source(c, col.key), col.label or "state"))
+            return None
+        col = next((c for c in COLUMNS if c.key == self.table.focus_column), COLUMNS[1])
+        return cell_source(c, col.key), col.label or "state"
 
     @on(LiveTable.Highlighted, "#containers-table")
     def _row_highlighted(self, event: LiveTable.Highlighted) -> None:

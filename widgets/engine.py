@@ -7,12 +7,10 @@ import datetime as _dt
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from tui.backend.model import Snapshot
-from tui.messages import Provenance
 from widgets.format import clean, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
 
@@ -87,14 +85,16 @@ class EngineView(Horizontal):
         self._sources: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        info = LiveTable(INFO_COLUMNS, show_header=False, id="engine-info")
+        info = LiveTable(INFO_COLUMNS, show_header=False, id="engine-info",
+                         source=lambda key: (self._sources.get(key, ""), ""))
         info.border_title = "docker version · docker info"
         yield info
         with Vertical(id="engine-side"):
-            images = LiveTable(IMAGE_COLUMNS, id="engine-images")
+            images = LiveTable(IMAGE_COLUMNS, id="engine-images",
+                               source=lambda key: (f"docker image inspect {key}", ""))
             images.border_title = "Images (docker images)"
             yield images
-            cg = LiveTable(CGROUP_COLUMNS, id="engine-cgroups")
+            cg = LiveTable(CGROUP_COLUMNS, id="engine-cgroups", source=lambda key: ("cat /proc/cgroups", ""))
             cg.border_title = "/proc/cgroups"
             yield cg
 
@@ -117,24 +117,3 @@ class EngineView(Horizontal):
         cg.set_rows((r.subsys, (text(r.subsys), Text(str(r.hierarchy)), Text(str(r.num_cgroups)),
                                 Text("yes" if r.enabled else "no"))) for r in snap.host.proc_cgroups)
         set_border(cg, subtitle="hierarchy 0 = cgroup2 or unused")
-
-    @on(LiveTable.Highlighted)
-    def _highlighted(self, event: LiveTable.Highlighted) -> None:
-        event.stop()
-        if event.table.has_focus and event.key is not None:
-            self._post_provenance(event.table, event.key)
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        table = event.widget
-        if isinstance(table, LiveTable) and table.cursor_key is not None:
-            self._post_provenance(table, table.cursor_key)
-
-    def _post_provenance(self, table: LiveTable, key: str) -> None:
-        if table.id == "engine-info":
-            src = self._sources.get(key, "")
-        elif table.id == "engine-images":
-            src = f"docker image inspect {key}"
-        else:
-            src = "cat /proc/cgroups"
-        if src:
-            self.post_message(Provenance(src))

@@ -10,11 +10,9 @@ import datetime as _dt
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.binding import Binding, BindingType
 
 from tui.backend.model import DockerEvent, Snapshot
-from tui.messages import Provenance
 from widgets.format import set_border, text
 from widgets.live_table import Column, LiveTable
 
@@ -105,20 +103,11 @@ class EventsPane(LiveTable):
         scope = f"only {self._name or 'the selected container'}" if self.only_selected else "all objects"
         set_border(self, f"Events · {scope} · {self.row_count}", "t: all / this container · newest first")
 
-    @on(LiveTable.Highlighted)
-    def _highlighted(self, event: LiveTable.Highlighted) -> None:
-        event.stop()
-        if self.has_focus:
-            self._post_provenance()
-
-    def on_focus(self) -> None:
-        self._post_provenance()
-
-    def _post_provenance(self) -> None:
-        """The footer names the command that shows the event under the cursor."""
-        ev = self._events.get(int(self.cursor_key)) if self.cursor_key else None
-        if ev is not None:
-            since = ev.time_nano // 1_000_000_000
-            self.post_message(Provenance(
-                f"docker events --since {since} --until {since + 1} --filter type={ev.type}"
-                f" --filter event={ev.action.split(':', 1)[0]}", "event"))
+    def row_source(self, key: str) -> tuple[str, str] | None:
+        """The command that shows this event again."""
+        ev = self._events.get(int(key))
+        if ev is None:
+            return None
+        since = ev.time_nano // 1_000_000_000
+        return (f"docker events --since {since} --until {since + 1} --filter type={ev.type}"
+                f" --filter event={ev.action.split(':', 1)[0]}", "event")

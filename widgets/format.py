@@ -39,30 +39,24 @@ def set_border(widget: object, title: str | None = None, subtitle: str | None = 
             setattr(widget, attr, Text(clean(value)))
 
 
-def human_bytes(n: int | None) -> str:
-    """``1536`` → ``1.5 KiB`` (binary units, as docker stats shows them)."""
+def human_bytes(n: int | None, compact: bool = False) -> str:
+    """Binary units, as docker stats shows them: ``1536`` → ``1.5 KiB``; ``compact`` for narrow
+    columns: ``327680`` → ``320K``, ``25276502016`` → ``23.5G``."""
     if n is None:
         return "—"
     v = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(v) < 1024 or unit == "TiB":
-            if unit == "B":
-                return f"{int(v)} B"
-            return f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    units = ("B", "K", "M", "G", "T") if compact else ("B", "KiB", "MiB", "GiB", "TiB")
+    sep = "" if compact else " "
+    for unit in units:
+        if abs(v) < 1024 or unit == units[-1]:
+            break
         v /= 1024
-    return f"{v:.1f} TiB"
-
-
-def short_bytes(n: int | None) -> str:
-    """Compact binary size for narrow columns: ``327680`` → ``320K``, ``25276502016`` → ``23.5G``."""
-    if n is None:
-        return "—"
-    v = float(n)
-    for unit in ("B", "K", "M", "G", "T"):
-        if abs(v) < 1024 or unit == "T":
-            return f"{int(v)}{unit}" if unit == "B" or v >= 100 else f"{v:.1f}{unit}".replace(".0", "")
-        v /= 1024
-    return f"{v:.1f}T"
+    if unit == "B" or v >= 100:
+        return f"{int(v)}{sep}{unit}"
+    num = f"{v:.1f}"
+    if compact and num.endswith(".0"):
+        num = num[:-2]
+    return f"{num}{sep}{unit}"
 
 
 def docker_size_flag(n: int) -> str:

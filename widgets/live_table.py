@@ -10,7 +10,7 @@ flexible column takes the remaining width.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,6 +24,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from tui.messages import Provenance
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,10 @@ class LiveTable(ScrollView, can_focus=True):
     focus_column: reactive[str] = reactive("", repaint=False)
     """Key of a column whose header is marked (the column the footer explains), or ''."""
 
-    def __init__(self, columns: Sequence[Column], *, show_header: bool = True, **kwargs: object) -> None:
+    def __init__(self, columns: Sequence[Column], *, show_header: bool = True,
+                 source: Callable[[str], tuple[str, str] | None] | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._source = source
         self.columns = tuple(columns)
         self.show_header = show_header
         self._index = {c.key: i for i, c in enumerate(self.columns)}
@@ -198,6 +202,19 @@ class LiveTable(ScrollView, can_focus=True):
     def clear(self) -> None:
         self.set_rows(())
 
+    # ------------------------------------------------------------ provenance
+
+    def row_source(self, key: str) -> tuple[str, str] | None:
+        """``(source, label)`` of a row for the footer: the command or file behind it."""
+        return self._source(key) if self._source is not None else None
+
+    def post_provenance(self, focused: bool | None = None) -> None:
+        """Tell the footer where the row under the cursor comes from (only while focused)."""
+        if (self.has_focus if focused is None else focused) and self.cursor_key is not None:
+            found = self.row_source(self.cursor_key)
+            if found is not None and found[0]:
+                self.post_message(Provenance(*found))
+
     # ------------------------------------------------------------ cursor
 
     def move_cursor(self, *, row: int | None = None, key: str | None = None, scroll: bool = True) -> None:
@@ -211,6 +228,7 @@ class LiveTable(ScrollView, can_focus=True):
         if key != self.cursor_key:
             old, self.cursor_key = self.cursor_key, key
             self.post_message(self.Highlighted(self, key))
+            self.post_provenance()
             self._refresh_row(old)
             self._refresh_row(key)
         if scroll:
@@ -269,6 +287,7 @@ class LiveTable(ScrollView, can_focus=True):
         self.scroll_to_cursor()
 
     def _on_focus(self, event: events.Focus) -> None:
+        self.post_provenance(focused=True)  # runs before Widget._on_focus sets has_focus
         self.refresh()
 
     def _on_blur(self, event: events.Blur) -> None:

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 
 from tui.backend.model import Container, DiskFile, Snapshot, parse_docker_time
-from tui.messages import OpenFile, Provenance
+from tui.messages import OpenFile
 from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, utc
 from widgets.live_table import Column, LiveTable
 
@@ -243,19 +243,9 @@ class OverviewPane(LiveTable):
             return Text("─" * 18, style="dim")
         return Text(r.label, style="bold" if r.open_path else "")
 
-    @on(LiveTable.Highlighted)
-    def _highlighted(self, event: LiveTable.Highlighted) -> None:
-        event.stop()
-        if self.has_focus:
-            self._post_provenance()
-
-    def on_focus(self) -> None:
-        self._post_provenance()
-
-    def _post_provenance(self) -> None:
-        r = self._rows.get(self.cursor_key or "")
-        if r is not None and r.source:
-            self.post_message(Provenance(r.source, r.label))
+    def row_source(self, key: str) -> tuple[str, str] | None:
+        r = self._rows.get(key)
+        return (r.source, r.label) if r is not None else None
 
     @on(LiveTable.Selected)
     def _selected(self, event: LiveTable.Selected) -> None:
