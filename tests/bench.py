@@ -48,6 +48,7 @@ import argparse
 import hashlib
 import json
 import os
+import queue
 import random
 import re
 import shutil
@@ -619,6 +620,66 @@ def measure_keys(presses: int) -> KeyTimes:
 # ---------------------------------------------------------------- report
 
 
+def row_state(plain: str, name: str) -> str | None:
+    """The STATE cell of ``name``'s row on screen (``up 3s``, ``exited (137)``), or None."""
+    m = re.search(rf"[●○‖◐◌] {re.escape(name)}\s+(up \S+|exited(?: \(\d+\))?|created|paused\S*)", plain)
+    return m.group(1) if m else None
+
+
+def wait_event(q: queue.Queue[dict[str, Any]], cid: str, action: str, timeout: float = 10.0) -> int:
+    """timeNano of ``action`` for container ``cid`` from the events queue."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            ev = q.get(timeout=max(0.01, end - time.monotonic()))
+        except queue.Empty:
+            break
+        if ev.get("Action") == action and (ev.get("Actor") or {}).get("ID") == cid:
+            return int(ev["timeNano"])
+    raise BenchError(f"no {action} event for {cid[:12]} within {timeout} s")
+
+
+def wait_screen(pred: Any, timeout: float = 10.0) -> int:
+    """Wall-clock ns of the first capture for which ``pred(plain)`` holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        plain = capture()
+        now = time.time_ns()
+        if pred(plain):
+            return now
+        time.sleep(KEY_POLL_S)
+    raise BenchError(f"the change did not show on screen within {timeout} s")
+
+
+def measure_events(client: docker.DockerClient, rounds: int, created: list[str]) -> dict[str, Any]:
+    """Docker event -> on screen: a container started, killed and removed, ``rounds`` times.
+
+    From the event's ``timeNano`` (the daemon's clock, this machine's) to the first capture that
+    shows the change: the row appears as ``up``, turns ``exited (137)``, and vanishes."""
+    q: queue.Queue[dict[str, Any]] = queue.Queue()
+    stream = client.events(decode=True, filters={"type": ["container"], "label": [f"{LABEL_KEY}=1"]})
+    threading.Thread(target=lambda: [q.put(ev) for ev in stream], daemon=True).start()
+    out: dict[str, list[float]] = {"start": [], "die": [], "destroy": []}
+    try:
+        for i in range(rounds):
+            name = f"bench-ev-{i:02d}"
+            c = client.containers.create(IMAGE, "sleep 100000", name=name, labels=LABEL)
+            created.append(c.id)
+            c.start()
+            t = wait_event(q, c.id, "start")
+            out["start"].append((wait_screen(lambda p: (row_state(p, name) or "").startswith("up")) - t) / 1e6)
+            c.kill()
+            t = wait_event(q, c.id, "die")
+            out["die"].append((wait_screen(lambda p: (row_state(p, name) or "").startswith("exited")) - t) / 1e6)
+            c.remove()
+            t = wait_event(q, c.id, "destroy")
+            out["destroy"].append((wait_screen(lambda p: row_state(p, name) is None) - t) / 1e6)
+            time.sleep(0.3)
+    finally:
+        stream.close()
+    return {k: stats(v) for k, v in out.items()}
+
+
 def pct(xs: list[float], q: float) -> float | None:
     if not xs:
         return None
@@ -693,6 +754,13 @@ def render(r: dict[str, Any]) -> str:
             f"{KEY_POLL_S * 1000:.0f} ms sleep, so up to ~"
             f"{round((k['capture_ms'].get('p90') or 0) + KEY_POLL_S * 1000, 1)} ms of each figure is "
             "measurement overhead)")
+    ev = r.get("events")
+    if ev:
+        for action, what in (("start", "row appears, up"), ("die", "row shows exited"),
+                             ("destroy", "row vanishes")):
+            e = ev[action]
+            row(f"event {action} -> {what} (median/max)", f"{e.get('median', '-')}/{e.get('max', '-')} ms",
+                f"{e['n']} rounds, from the event's timeNano; includes capture polling")
     lines.append(f"  last frame saved to {LAST_FRAME_FILE}")
     return "\n".join(lines)
 
@@ -716,6 +784,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keys", type=int, default=20, metavar="K", help="key presses (default 20, 0 skips)")
     p.add_argument("--height", type=int, default=0, metavar="H",
                    help="terminal rows (default: enough for every container row, at least 60)")
+    p.add_argument("--events", type=int, default=10, metavar="E",
+                   help="start/kill/remove rounds for event -> screen (default 10, 0 skips)")
     p.add_argument("--keep", action="store_true", help="leave the bench containers running")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = p.parse_args(argv)
@@ -803,6 +873,9 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
                           "capture_ms": stats(kt.capture_ms)}
     else:
         result["keys"] = {"skipped": True}
+    if args.events > 0:
+        log(f"event -> screen, {args.events} start/kill/remove rounds")
+        result["events"] = measure_events(client, args.events, created)
     final = capture()
     LAST_FRAME_FILE.write_text(final)
     dead, status = pane_state()

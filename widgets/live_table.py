@@ -121,6 +121,7 @@ class LiveTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._pos: dict[str, int] = {}
         self._version: dict[str, int] = {}
+        self._versions_issued = 0
         self._cache: dict[tuple[object, ...], Strip] = {}
         self._layout: tuple[int, tuple[tuple[int, int], ...]] | None = None
         self.cursor_key: str | None = None
@@ -163,7 +164,7 @@ class LiveTable(ScrollView, can_focus=True):
             order.append(key)
             new_rows[key] = cells
             if self.rows.get(key) != cells:
-                self._version[key] = self._version.get(key, 0) + 1
+                self._bump(key)
                 changed.append(key)
         for key in self._version.keys() - new_rows.keys():
             del self._version[key]
@@ -196,8 +197,14 @@ class LiveTable(ScrollView, can_focus=True):
         """Change one existing row in place."""
         if key in self.rows and self.rows[key] != cells:
             self.rows[key] = cells
-            self._version[key] = self._version.get(key, 0) + 1
+            self._bump(key)
             self._refresh_row(key)
+
+    def _bump(self, key: str) -> None:
+        """New content for ``key``: a table-wide counter, so a row that leaves and comes back
+        never meets a line cached for its earlier content."""
+        self._versions_issued += 1
+        self._version[key] = self._versions_issued
 
     def clear(self) -> None:
         self.set_rows(())

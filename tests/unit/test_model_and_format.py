@@ -60,3 +60,26 @@ def test_widgets_do_no_io() -> None:
             for bad in ("import docker", "import psutil", "import pyroute2", "import subprocess",
                         "open(", "os.scandir", "os.listdir"):
                 assert bad not in src, f"widgets/{name} does I/O ({bad})"
+
+
+async def test_live_table_row_that_returns_is_drawn_with_its_new_content() -> None:
+    """Rows are cached by version; a row removed and re-added with other cells is redrawn."""
+    from textual.app import App, ComposeResult
+
+    from widgets.live_table import Column, LiveTable
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LiveTable((Column("a", "A", 0),), id="t")
+
+    app = One()
+    async with app.run_test(size=(30, 6)) as pilot:
+        t = app.query_one(LiveTable)
+        t.set_rows([("k", (Text("first"),))])
+        await pilot.pause()
+        assert "first" in t.render_line(1).text
+        t.set_rows([])
+        t.set_rows([("k", (Text("second"),))])
+        await pilot.pause()
+        assert "second" in t.render_line(1).text
+        assert t.cursor_key == "k"
