@@ -11,7 +11,7 @@ Usage::
 
 Options: ``--containers N`` (bench containers to start, default 50), ``--seconds S`` (length of the
 steady-state window, default 60), ``--interval X`` (passed to the app's ``--interval``, default 1),
-``--baseline-seconds B`` (idle-engine window, default 15), ``--keys K`` (key presses for the
+``--baseline-seconds B`` (idle-engine window, default 30), ``--keys K`` (key presses for the
 key->repaint figure, default 20), ``--height H`` (terminal rows; default: enough for every container
 row), ``--keep`` (leave the bench containers running), ``--json`` (print the figures as JSON
 instead of the table; progress always goes to stderr).
@@ -779,8 +779,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="steady-state window (default 60)")
     p.add_argument("--interval", type=float, default=1.0, metavar="X",
                    help="the app's --interval (default 1)")
-    p.add_argument("--baseline-seconds", type=float, default=15.0, metavar="B",
-                   help="idle-engine window (default 15)")
+    p.add_argument("--baseline-seconds", type=float, default=30.0, metavar="B",
+                   help="idle-engine window (default 30; the engine's idle burn is bursty)")
     p.add_argument("--keys", type=int, default=20, metavar="K", help="key presses (default 20, 0 skips)")
     p.add_argument("--height", type=int, default=0, metavar="H",
                    help="terminal rows (default: enough for every container row, at least 60)")

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
+from textual.markup import escape
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
@@ -52,7 +53,6 @@ class Backend(Protocol):
 class Config:
     """User options from the command line."""
 
-    interval: float = 1.0
     container: str | None = None
     read_only: bool = False
     theme: str = "textual-dark"
@@ -105,7 +105,7 @@ class ContainerCommands(Provider):
             label = f"Container: {clean(c.name.value)}  ({clean(c.image.value)}, {c.state.value})"
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(app.jump_to, c.id),
+                yield Hit(score, matcher.highlight(escape(label)), partial(app.jump_to, c.id),
                           help=f"select {c.short_id}")
 
 
@@ -225,10 +225,7 @@ class InternalsApp(App[None]):
         pane.focus()
 
     def action_back(self) -> None:
-        """``esc`` leaves a zoomed pane, then goes back to the containers list."""
-        if self.screen.maximized is not None:
-            self.screen.minimize()
-            return
+        """``esc`` in a tab goes back to the containers list (a zoomed pane un-zooms first)."""
         self.container_list.table.focus()
 
     def action_zoom(self) -> None:
@@ -253,10 +250,10 @@ class InternalsApp(App[None]):
         self.call_from_thread(self.push_screen, FileViewer(view))
 
     def jump_to(self, cid: str) -> None:
-        """Select a container (palette, ``--container``)."""
-        if self.screen is not self.screen_stack[0]:
+        """Select a container (palette): back to the main screen, shown even if filtered out."""
+        while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.container_list.select(cid)
+        self.container_list.reveal(cid)
         self.container_list.table.focus()
 
     # ------------------------------------------------------------ actions

@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     else:
         backend = Hub(HubConfig(interval=args.interval))
-    app = make_app(backend, Config(interval=args.interval, container=args.container,  # type: ignore[arg-type]
-                                   read_only=args.read_only, theme=args.theme))
+    app = make_app(backend, Config(container=args.container, read_only=args.read_only,  # type: ignore[arg-type]
+                                   theme=args.theme))
     app.run()
     return 0
 

@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tui.backend.model import Container, Snapshot
+from tui.backend.model import Container, Snapshot, inspect_source
 from tui.messages import ContainerSelected
 from widgets.format import clean, coarse_duration, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
@@ -121,7 +121,7 @@ def cell_source(c: Container, key: str) -> str:
     if key == "pid":
         return c.pid.source
     if key == "id":
-        return f"docker inspect -f '{{{{.Id}}}}' {c.name.value}  → {c.id}"
+        return f"{inspect_source(c.name.value, '.Id')}  → {c.id}"
     if key == "image":
         return f"{c.image.source}  → {c.image_fq}"
     if m is None:
@@ -236,10 +236,38 @@ class ContainerList(Vertical):
         self._wanted = name_or_id
         return False
 
+    def reveal(self, cid: str) -> None:
+        """Select ``cid`` and make sure it is shown: clear a filter or the running-only view
+        that hides it."""
+        c = self.snapshot.container(cid) if self.snapshot is not None else None
+        if c is not None and c.id not in self.table.rows:
+            if self.filter_text:
+                self.action_clear_filter()
+            if not self.show_stopped:
+                self.show_stopped = True
+        self.select(cid)
+
     # ------------------------------------------------------------ snapshots
 
     def apply(self, snapshot: Snapshot) -> None:
-        """Diff a new snapshot into the table."""
+        """Take a new snapshot: compute every container's cells, flash what changed since the
+        previous snapshot, and diff the visible rows into the table."""
+        now = snapshot.taken_at
+        mono = time.monotonic()
+        prev = self._values
+        values = {c.id: cell_values(c, now) for c in snapshot.containers}
+        if prev:
+            for cid, vals in values.items():
+                old = prev.get(cid)
+                if old is None:
+                    self._start_flash(cid, ("name", "state"), mono)
+                    continue
+                changed = [k for k in FLASH_KEYS if old[k] != vals[k]]
+                # "up 5m" → "up 6m" is time passing, not a change worth flashing
+                if changed and not (changed == ["state"] and
+                                    old["state"].plain.split(" ")[0] == vals["state"].plain.split(" ")[0]):
+                    self._start_flash(cid, tuple(changed), mono)
+        self._values = values
         self.snapshot = snapshot
         if self._wanted and snapshot.container(self._wanted) is None:
             self.select(self._wanted)
@@ -258,31 +286,16 @@ class ContainerList(Vertical):
         return out
 
     def refresh_rows(self) -> None:
+        """Show the visible containers, sorted, in the table (cursor stays on its container)."""
         snap = self.snapshot
         if snap is None:
             return
         self._show_message(snap)
-        now = snap.taken_at
         visible = sorted(self._visible(snap), key=lambda c: sort_value(c, self.sort_key),
                          reverse=self.sort_reverse)
-        mono = time.monotonic()
-        first = not self._values and snap.seq <= 1
-        values: dict[str, dict[str, Any]] = {}
-        for c in visible:
-            vals = cell_values(c, now)
-            old = self._values.get(c.id)
-            if old is None and not first and self._values:
-                self._start_flash(c.id, ("name", "state"), mono)
-            elif old is not None:
-                changed = [k for k in FLASH_KEYS if old[k] != vals[k]]
-                if changed and not (changed == ["state"] and old["state"].plain.split(" ")[0] ==
-                                    vals["state"].plain.split(" ")[0]):
-                    self._start_flash(c.id, tuple(changed), mono)
-            values[c.id] = vals
-        self._values = values
         t = self.table
-        t.set_rows((cid, self._cells(cid)) for cid in values)
-        if self._wanted in values:
+        t.set_rows((c.id, self._cells(c.id)) for c in visible)
+        if self._wanted in t.rows:
             t.move_cursor(key=self._wanted)
             self._wanted = None
         self._notify_selection()
@@ -364,7 +377,7 @@ class ContainerList(Vertical):
         snap = self.snapshot
         total = len(snap.containers) if snap else 0
         running = sum(1 for c in snap.containers if c.state.value == "running") if snap else 0
-        shown = len(self._values)
+        shown = self.table.row_count if self.is_mounted else 0
         parts = [f"{running} running / {total}"]
         if shown != total:
             parts.append(f"{shown} shown")

@@ -50,9 +50,10 @@ def info_rows(snap: Snapshot) -> list[Row]:
             rows.append((key, label, text(f"{sv.value}  {extra}".rstrip()), sv.source))
         rows.append(("cpus", "CPUs", text(e.ncpu.value), e.ncpu.source))
         rows.append(("mem", "Memory", text(human_bytes(e.mem_total.value)), e.mem_total.source))
-        rows.append(("counts", "Containers", text(e.containers_total), "docker info -f '{{.Containers}}'"))
-        rows.append(("images", "Images", text(f"{e.images_total}  (intermediate build images included)"),
-                     "docker info -f '{{.Images}}'"))
+        running = sum(1 for c in snap.containers if c.state.value == "running")
+        rows.append(("counts", "Containers", text(f"{len(snap.containers)}  ({running} running)"),
+                     "docker ps -a -q | wc -l"))
+        rows.append(("images", "Images", text(len(snap.images)), "docker images -q | wc -l"))
         for i, opt in enumerate(e.security_options):
             rows.append((f"sec-{i}", "Security options" if i == 0 else "", text(opt),
                          "docker info -f '{{json .SecurityOptions}}'"))
@@ -103,7 +104,7 @@ class EngineView(Horizontal):
         rows = info_rows(snap)
         self._sources = {key: src for key, _, _, src in rows}
         self.query_one("#engine-info", LiveTable).set_rows(
-            (key, (Text("── " + label, style="bold") if key.startswith("§") else Text(label),
+            (key, (Text("── " + label, style="bold") if key.startswith("§") else Text(clean(label)),
                    value if isinstance(value, Text) else Text(str(value))))
             for key, label, value, _ in rows)
         images = self.query_one("#engine-images", LiveTable)

@@ -35,7 +35,7 @@ def event_cells(ev: DockerEvent) -> tuple[Any, ...]:
     action = ev.action
     verb = action.split(":", 1)[0]
     attrs = dict(ev.attributes)
-    actor = attrs.get("name") or ev.actor_id[:12]
+    actor = ev.name or ev.actor_id[:12]
     detail = [f"{k}={v}" for k, v in ev.attributes if k not in SKIP_ATTRS and not k.startswith("com.docker")
               and "." not in k]
     if ev.type == "container" and attrs.get("image"):

@@ -50,7 +50,7 @@ class FileViewer(Screen[None]):
     def on_mount(self) -> None:
         log = self.query_one(Log)
         if self.view.error:
-            log.write_line(self.view.error)
+            log.write_line(clean(self.view.error))
         else:
             log.write_lines(clean_block(self.view.text).split("\n"))
         if "tail" in self.view.source:

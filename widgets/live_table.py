@@ -270,8 +270,11 @@ class LiveTable(ScrollView, can_focus=True):
             self.post_message(self.Selected(self, self.cursor_key))
 
     async def _on_click(self, event: events.Click) -> None:
-        row = event.y - self._header_lines + int(self.scroll_y)
-        if event.y < self._header_lines or not 0 <= row < len(self._order):
+        offset = event.get_content_offset(self)  # event.y counts the border
+        if offset is None:
+            return
+        row = offset.y - self._header_lines + int(self.scroll_y)
+        if offset.y < self._header_lines or not 0 <= row < len(self._order):
             return
         key = self._order[row]
         if key == self.cursor_key and event.chain >= 2:

@@ -7,13 +7,14 @@ the rows whose values changed. ``enter`` on a file row opens it read-only.
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual import on
 
-from tui.backend.model import Container, DiskFile, Snapshot, parse_docker_time
+from tui.backend.model import Container, DiskFile, Snapshot, inspect_source, parse_docker_time
 from tui.messages import OpenFile
 from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, utc
 from widgets.live_table import Column, LiveTable
@@ -32,7 +33,7 @@ class Row:
 
 
 def _section(title: str) -> Row:
-    return Row(f"§{title}", title, Text(title, style="bold"))
+    return Row(f"§{title}", title, Text(clean(title), style="bold"))
 
 
 def _argv(argv: tuple[str, ...]) -> str:
@@ -52,7 +53,7 @@ def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
     d = c.detail
     rows = [_section("Container"),
             Row("name", "Name", text(c.name.value), c.name.source),
-            Row("id", "ID", text(c.id), f"docker inspect -f '{{{{.Id}}}}' {c.name.value}")]
+            Row("id", "ID", text(c.id), inspect_source(c.name.value, ".Id"))]
     image_line = Text(clean(c.image.value))
     if c.image_fq != c.image.value:
         image_line.append(f"  → {clean(c.image_fq)}", style="dim")
@@ -81,7 +82,7 @@ def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
         Row("restarts", "Restarts", text(f"{d.restart_count.value}  (policy: {d.restart_policy})"),
             d.restart_count.source),
         Row("runtime", "Runtime", text(d.runtime + ("  privileged" if d.privileged else "")),
-            f"docker inspect -f '{{{{.HostConfig.Runtime}}}}' {c.name.value}"),
+            inspect_source(c.name.value, ".HostConfig.Runtime")),
     ]
     rows += _limit_rows(c)
     rows += _live_rows(c, snap)
@@ -160,7 +161,7 @@ def _network_rows(c: Container) -> list[Row]:
         extra += f"  mac {n.mac_address}" if n.mac_address else ""
         extra += f"  {n.ipv6_address}" if n.ipv6_address else ""
         rows.append(Row(f"net-{n.network}", n.network, text(addr + extra),
-                        f"docker inspect -f '{{{{json .NetworkSettings.Networks}}}}' {c.name.value}"))
+                        inspect_source(c.name.value, "json .NetworkSettings.Networks")))
     if not d.networks:
         rows.append(Row("net-none", "", text("not attached to any network", style="dim")))
     for p in d.ports:
@@ -168,7 +169,7 @@ def _network_rows(c: Container) -> list[Row]:
         target = (f"[{ip}]:{p.host_port}" if ":" in ip else f"{ip}:{p.host_port}") if p.host_port \
             else "exposed, not published"
         rows.append(Row(f"port-{p.container_port}-{p.host_ip}-{p.host_port}", f"port {p.container_port}",
-                        text(f"→ {target}"), f"docker port {c.name.value}"))
+                        text(f"→ {target}"), f"docker port {shlex.quote(c.name.value)}"))
     return rows
 
 
@@ -180,14 +181,14 @@ def _mount_rows(c: Container) -> list[Row]:
         src = m.name if m.type == "volume" and m.name else m.source
         rows.append(Row(f"mnt-{m.destination}", m.type,
                         text(f"{src} → {m.destination} ({'rw' if m.rw else 'ro'})"),
-                        f"docker inspect -f '{{{{json .Mounts}}}}' {c.name.value}"))
+                        inspect_source(c.name.value, "json .Mounts")))
     if not d.mounts:
         rows.append(Row("mnt-none", "", text("no volumes or bind mounts", style="dim")))
     rows.append(Row("storage", "Storage driver", text(d.graph_driver),
-                    f"docker inspect -f '{{{{.GraphDriver.Name}}}}' {c.name.value}"))
+                    inspect_source(c.name.value, ".GraphDriver.Name")))
     for k, v in d.graph_data:
         rows.append(Row(f"gd-{k}", k, text(v.split(":")[0] + (" …" if ":" in v else "")),
-                        f"docker inspect -f '{{{{.GraphDriver.Data.{k}}}}}' {c.name.value}"))
+                        inspect_source(c.name.value, f".GraphDriver.Data.{k}")))
     return rows
 
 
@@ -199,7 +200,7 @@ def _disk_rows(c: Container, snap: Snapshot) -> list[Row]:
     files = snap.files_of(c.id)
     if files is None:
         rows.append(Row("disk-none", "", text(snap.disk_error or "…", style="yellow"),
-                        f"ls -l {cdir}"))
+                        f"ls -l {shlex.quote(cdir)}"))
         return rows
     for f in files:
         rows.append(_file_row(f, c.id))
@@ -212,7 +213,7 @@ def _file_row(f: DiskFile, cid: str) -> Row:
     label = Text(f"{size:>10}")
     if f.kind != "dir":
         label.append(hint, style="dim")
-    return Row(f"file-{f.name}", clean(f.name.replace(cid, "<id>")), label, f"ls -l {f.path}",
+    return Row(f"file-{f.name}", clean(f.name.replace(cid, "<id>")), label, f"ls -l {shlex.quote(f.path)}",
                open_path=f.path if f.kind != "dir" else "", open_kind=f.kind)
 
 
@@ -241,7 +242,7 @@ class OverviewPane(LiveTable):
     def _label(r: Row) -> Text:
         if r.key.startswith("§"):
             return Text("─" * 18, style="dim")
-        return Text(r.label, style="bold" if r.open_path else "")
+        return Text(clean(r.label), style="bold" if r.open_path else "")
 
     def row_source(self, key: str) -> tuple[str, str] | None:
         r = self._rows.get(key)

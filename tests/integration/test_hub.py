@@ -213,6 +213,60 @@ class _Forwarder(threading.Thread):
                     pass
 
 
+class _ListRefusingForwarder(_Forwarder):
+    """Like a docker-socket-proxy that allows ping/version/info but refuses the container list."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        up = socket.socket(socket.AF_UNIX)
+        up.connect("/var/run/docker.sock")
+        threading.Thread(target=self._pipe, args=(up, conn), daemon=True).start()
+        try:
+            while data := conn.recv(65536):
+                if b"/containers/json" in data.split(b"\r\n", 1)[0]:
+                    self.refused += 1
+                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: 22\r\nConnection: close\r\n\r\n"
+                                 b'{"message":"refused"}\n')
+                    break
+                up.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (conn, up):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+
+async def test_endpoint_refusing_the_list_backs_off_and_says_why() -> None:
+    """An engine that connects but refuses /containers/json is retried with backoff, not in a
+    tight loop, and the snapshots say what went wrong."""
+    fwd = _ListRefusingForwarder()
+    fwd.start()
+    try:
+        env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{fwd.port}")
+        async with Recorder(Hub(HubConfig(interval=0.5, environ=env))) as rec:
+            snap = await rec.wait_for(lambda s: s.engine is None and "403" in s.engine_error)
+            await asyncio.sleep(3.0)
+        assert 1 <= fwd.refused <= 4, fwd.refused  # backoff 1 s, 2 s, ... (a tight loop: hundreds)
+        assert snap.retry_in >= 1
+    finally:
+        fwd.srv.close()
+
+
 async def test_remote_endpoint_is_api_only(make_container) -> None:
     c = make_container()
     fwd = _Forwarder()

@@ -291,3 +291,18 @@ async def test_filter_text_with_markup_is_shown_literally(lab_snapshot, wait_for
         await wait_for(pilot, lambda: app.container_list.filter_text == "[b]x[/", what="the filter text")
         assert "[b]x[/" in app.container_list.border_subtitle
         assert app.container_list.table.row_count == 0
+
+
+async def test_click_selects_the_row_under_the_pointer(lab_snapshot, wait_for) -> None:
+    """A click picks the row under the pointer: below the header in the containers table, and
+    inside the border of the overview (the border is not a row)."""
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        table = app.container_list.table
+        await pilot.click(table, offset=(6, 1 + 2))  # header line, then rows 0, 1, 2
+        assert table.cursor_key == table.ordered_keys[2]
+        overview = app.query_one(OverviewPane)
+        await wait_for(pilot, lambda: overview.row_count > 5, what="the overview")
+        await pilot.click(overview, offset=(4, 1 + 3))  # top border, then rows 0..3
+        assert overview.cursor_key == overview.ordered_keys[3]

@@ -1,19 +1,18 @@
 """Docker Engine API access: connection, list/inspect translation, images, events stream.
 
-Only cheap calls are used on the periodic path: one ``api.containers(all=True)`` per tick.
-``inspect_container`` runs when a container first appears and after each of its events; the
-stats API is never used (metrics come from cgroup files, see ``cgroups.py``).
+Only cheap calls are used: ``api.containers(all=True)`` (on events and every few seconds),
+``inspect_container`` when a container first appears and after each of its events; the stats
+API is never used (metrics come from cgroup files, see ``cgroups.py``). Environment variables
+are not collected: nothing shows them, and snapshots are meant to be shared.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,7 +22,7 @@ from docker.utils import kwargs_from_env
 
 from .model import (
     ComponentVersion, Container, ContainerDetail, DockerEvent, EngineInfo, ImageInfo, Limits,
-    MountInfo, NetworkAttachment, PortMapping, Sourced, parse_docker_time,
+    MountInfo, NetworkAttachment, PortMapping, Sourced, inspect_source, parse_docker_time,
 )
 
 DEFAULT_ENDPOINT = "unix:///var/run/docker.sock"
@@ -101,10 +100,6 @@ def _looks_like_id(ref: str) -> bool:
     return len(ref) in (12, 64) and all(c in "0123456789abcdef" for c in ref)
 
 
-def _q(name: str) -> str:
-    return shlex.quote(name)
-
-
 def _exit_code_from_status(status: str) -> int | None:
     """``Exited (137) 3 minutes ago`` → 137."""
     if status.startswith("Exited (") and ")" in status:
@@ -144,14 +139,14 @@ def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None,
     return Container(
         id=cid,
         name=Sourced(name, f"docker ps -a --no-trunc --filter id={cid[:12]} --format '{{{{.Names}}}}'"),
-        image=Sourced(image, f"docker inspect -f '{{{{.Config.Image}}}}' {_q(name)}"),
+        image=Sourced(image, inspect_source(name, ".Config.Image")),
         image_fq=qualify_image(image),
-        state=Sourced(state, f"docker inspect -f '{{{{.State.Status}}}}' {_q(name)}"),
+        state=Sourced(state, inspect_source(name, ".State.Status")),
         status=status,
         created=int(item.get("Created") or 0),
-        exit_code=Sourced(exit_code, f"docker inspect -f '{{{{.State.ExitCode}}}}' {_q(name)}"),
+        exit_code=Sourced(exit_code, inspect_source(name, ".State.ExitCode")),
         started_at=started if state in ("running", "paused", "restarting") else None,
-        pid=Sourced(pid, f"docker inspect -f '{{{{.State.Pid}}}}' {_q(name)}"),
+        pid=Sourced(pid, inspect_source(name, ".State.Pid")),
         labels=labels,
         detail=detail,
     )
@@ -160,14 +155,13 @@ def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None,
 def detail_from_inspect(i: dict[str, Any]) -> ContainerDetail:
     """Translate ``docker inspect`` output into a :class:`ContainerDetail`."""
     name = (i.get("Name") or "").lstrip("/")
-    n = _q(name)
     st = i.get("State") or {}
     cfg = i.get("Config") or {}
     hc = i.get("HostConfig") or {}
     ns = i.get("NetworkSettings") or {}
 
     def ins(path: str, value: Any) -> Sourced[Any]:
-        return Sourced(value, f"docker inspect -f '{{{{{path}}}}}' {n}")
+        return Sourced(value, inspect_source(name, path))
 
     limits = Limits(
         memory=ins(".HostConfig.Memory", int(hc.get("Memory") or 0)),
@@ -233,8 +227,7 @@ def detail_from_inspect(i: dict[str, Any]) -> ContainerDetail:
         graph_driver=gd.get("Name") or i.get("Driver") or "",
         graph_data=graph_data,
         log_path=log_path,
-        container_dir=Sourced(cdir, f"docker inspect -f '{{{{.HostnamePath}}}}' {n}"),
-        env=tuple(cfg.get("Env") or ()),
+        container_dir=Sourced(cdir, inspect_source(name, ".HostnamePath")),
         labels=tuple(sorted((str(k), str(v)) for k, v in (cfg.get("Labels") or {}).items())),
     )
 
@@ -287,8 +280,6 @@ def engine_from_api(endpoint: str, version: dict[str, Any], info: dict[str, Any]
         security_options=secopts,
         rootless=any("name=rootless" in s for s in secopts),
         userns_remap=any("name=userns" in s for s in secopts),
-        containers_total=int(info.get("Containers") or 0),
-        images_total=int(info.get("Images") or 0),
         server_components=comps,
     )
 
@@ -368,6 +359,3 @@ class EventReader(threading.Thread):
             except Exception:  # closing a dead socket may raise; nothing left to do
                 pass
 
-
-def now() -> float:
-    return time.time()

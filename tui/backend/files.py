@@ -22,7 +22,6 @@ class FileView:
     """What the viewer shows for one file."""
 
     path: str
-    title: str
     text: str
     size: int
     truncated: bool
@@ -85,7 +84,7 @@ def format_json_log(data: bytes) -> str:
         try:
             rec = json.loads(raw)
             out.append(f"{rec.get('time', '')[:23]} {rec.get('stream', ''):6} "
-                       f"{str(rec.get('log', '')).rstrip(chr(10))}")
+                       f"{str(rec.get('log', '')).rstrip(chr(13) + chr(10))}")
         except (ValueError, AttributeError):
             out.append(raw.decode("utf-8", "replace"))
     return "\n".join(out)
@@ -99,10 +98,10 @@ def read_container_file(path: str, kind: str, max_bytes: int = MAX_BYTES) -> Fil
     try:
         data, size = _read_bounded(path, max_bytes, tail)
     except PermissionError:
-        return FileView(path, name, "", 0, False, source,
+        return FileView(path, "", 0, False, source,
                         error=f"needs root: {path} is readable by root only")
     except OSError as exc:
-        return FileView(path, name, "", 0, False, source, error=f"cannot read {path}: {exc.strerror or exc}")
+        return FileView(path, "", 0, False, source, error=f"cannot read {path}: {exc.strerror or exc}")
     truncated = size > len(data)
     if tail and truncated:
         data = data[data.find(b"\n") + 1:]  # drop the partial first line
@@ -116,4 +115,4 @@ def read_container_file(path: str, kind: str, max_bytes: int = MAX_BYTES) -> Fil
         text = format_json_log(data)
     else:
         text = data.decode("utf-8", "replace")
-    return FileView(path, name, text, size, truncated, source)
+    return FileView(path, text, size, truncated, source)

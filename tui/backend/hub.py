@@ -1,11 +1,12 @@
 """The polling backend: schedules collectors, merges Docker events, publishes snapshots.
 
-One asyncio task (:meth:`Hub.run`) owns the schedule. Each tick runs in a worker thread
-(``asyncio.to_thread``) and ticks never overlap. The Docker events stream runs in its own
-thread (:class:`~tui.backend.docker_api.EventReader`); an event marks its container dirty and
-wakes the loop at once, so the next snapshot follows the event within a few milliseconds.
-When the engine goes away the hub publishes snapshots that say so, retries with backoff, and
-resyncs everything (re-probe, full inspect, events replayed with ``since``) when it returns.
+One asyncio task (:meth:`Hub.run`) owns the schedule. Each tick runs in its own daemon thread
+(so a hung engine call never holds up the app's exit) and ticks never overlap. The Docker
+events stream runs in its own thread (:class:`~tui.backend.docker_api.EventReader`); an event
+marks its container dirty and wakes the loop at once, so the next snapshot follows the event
+within a few milliseconds. When the engine goes away the hub publishes snapshots that say so,
+retries with backoff, and resyncs when it returns (engine info and access re-probed, every
+container inspected again, events replayed with ``since``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import docker
 
@@ -34,6 +35,7 @@ from .model import (
 from .probe import probe_engine_access, probe_host
 from .procfs import HostPaths, read_mem_total, read_mountinfo, read_system_cpu
 
+T = TypeVar("T")
 CONTAINER_ACTIONS = frozenset({
     "create", "start", "restart", "stop", "kill", "die", "oom", "destroy", "pause", "unpause",
     "rename", "update", "commit",
@@ -87,6 +89,7 @@ class Hub:
         self._images: tuple[ImageInfo, ...] = ()
         self._inspect: dict[str, dict[str, Any]] = {}
         self._details: dict[str, ContainerDetail] = {}
+        self._connected_at = 0.0
         self._reader_started_at = 0.0
         self._reader_backoff = 0.5
         self._reader_retry_at = 0.0
@@ -94,7 +97,7 @@ class Hub:
         self._listed_at = 0.0
         self._base: list[Container] | None = None
         self._access_probed = False
-        self._cgroups: dict[tuple[str, int], ContainerCgroup | None] = {}
+        self._cgroups: dict[str, tuple[int, ContainerCgroup]] = {}
         self._prev_cpu: dict[str, tuple[int, int]] = {}
         self._metrics: dict[str, Metrics] = {}
         self._last_metrics_at = 0.0
@@ -117,16 +120,20 @@ class Hub:
             self.refresh()
 
     def refresh(self) -> None:
-        """Run the next tick now."""
-        if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        """Run the next tick now (callable from any thread, also after the loop has ended)."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:  # the loop closed in between: nothing left to wake
+                pass
 
     def read_file(self, path: str, kind: str) -> FileView:
         """Read one of the selected container's files (only paths the last snapshot listed)."""
         snap = self.last_snapshot
         listed = {f.path for _, files in (snap.disk_files if snap else ()) for f in files}
         if path not in listed:
-            return FileView(path, path.rsplit("/", 1)[-1], "", 0, False, f"cat {path}",
+            return FileView(path, "", 0, False, f"cat {shlex.quote(path)}",
                             error="not one of the selected container's files")
         return read_container_file(path, kind)
 
@@ -147,18 +154,31 @@ class Hub:
         try:
             while not self._stopped:
                 if self._client is None:
-                    if await asyncio.to_thread(self._try_connect):
-                        backoff, first = 1.0, True
+                    if await _in_thread(self._try_connect):
+                        first = True
                     else:
                         publish(self._publish_offline(backoff))
                         await self._sleep(backoff)
                         backoff = min(backoff * 2, BACKOFF_MAX_S)
                         continue
                 try:
-                    snap = await asyncio.to_thread(self.tick)
+                    snap = await _in_thread(self.tick)
                 except EngineGone as exc:
+                    # connected but not usable (or gone): retry later, not in a tight loop
                     self._disconnect(str(exc))
+                    publish(self._publish_offline(backoff))
+                    await self._sleep(backoff)
+                    backoff = min(backoff * 2, BACKOFF_MAX_S)
                     continue
+                except Exception as exc:  # a collector bug must not end the loop: say it, go on
+                    self._errors["tick"] = _describe(exc)
+                    if self.last_snapshot is not None:
+                        publish(replace(self.last_snapshot, errors=tuple(
+                            SourceError(k, v) for k, v in sorted(self._errors.items()))))
+                    await self._sleep(self.config.interval)
+                    continue
+                backoff = 1.0
+                self._errors.pop("tick", None)
                 publish(snap)
                 # The first CPU% needs two samples: take the second one soon.
                 delay = min(FIRST_DELTA_S, self.config.interval) if first else self.config.interval
@@ -195,6 +215,7 @@ class Hub:
             self._engine_error = _describe(exc)
             return False
         self._client = client
+        self._connected_at = self._clock()
         with self._lock:
             self._engine_dirty = False
             self._images_dirty = True
@@ -253,7 +274,9 @@ class Hub:
             ev = docker_api.event_from_api(self._event_seq, raw)
             self._events.appendleft(ev)
             self._last_event_time = ev.time_nano / 1e9
-            if ev.type == "container" and ev.action.split(":", 1)[0] in CONTAINER_ACTIONS:
+            if self._last_event_time < self._connected_at:
+                pass  # history replayed at connect: the first tick inspects everything anyway
+            elif ev.type == "container" and ev.action.split(":", 1)[0] in CONTAINER_ACTIONS:
                 self._dirty.add(ev.actor_id)
             elif ev.type == "image":
                 self._images_dirty = True
@@ -291,28 +314,34 @@ class Hub:
         now = self._clock()
         relist = bool(broken or dirty or self._base is None or now - self._listed_at >= RECONCILE_S)
         try:
-            if broken and now < self._reader_retry_at:  # it broke again right away: back off
-                with self._lock:
-                    self._stream_broken = True
-                broken = False
-            if broken:  # resync: the stream may have lost events
-                api.ping()
-                dirty.update(self._inspect)
-                self._start_reader()
-            if relist:
-                self._list = api.containers(all=True)
-                self._listed_at = now
-            if engine_dirty:
-                self._engine = docker_api.engine_from_api(self.endpoint, api.version(), api.info())
-            if images_dirty:
-                try:
-                    self._images = docker_api.images_from_api(api.images())
-                    self._errors.pop("images", None)
-                except docker.errors.APIError as exc:
-                    self._errors["images"] = _describe(exc)
-        except Exception as exc:  # the engine went away (or broke) mid-tick: reconnect and resync
+            return self._tick(api, now, relist, dirty, broken, images_dirty, engine_dirty)
+        except EngineGone:
+            raise
+        except (docker.errors.DockerException, OSError) as exc:
+            # requests' errors are OSErrors; an API error here means the engine is not usable
             raise EngineGone(_describe(exc)) from exc
 
+    def _tick(self, api: Any, now: float, relist: bool, dirty: set[str], broken: bool,
+              images_dirty: bool, engine_dirty: bool) -> Snapshot:
+        if broken and now < self._reader_retry_at:  # it broke again right away: back off
+            with self._lock:
+                self._stream_broken = True
+            broken = False
+        if broken:  # resync: the stream may have lost events
+            api.ping()
+            dirty.update(self._inspect)
+            self._start_reader()
+        if relist:
+            self._list = api.containers(all=True)
+            self._listed_at = now
+        if engine_dirty:
+            self._engine = docker_api.engine_from_api(self.endpoint, api.version(), api.info())
+        if images_dirty:
+            try:
+                self._images = docker_api.images_from_api(api.images())
+                self._errors.pop("images", None)
+            except docker.errors.APIError as exc:
+                self._errors["images"] = _describe(exc)
         if relist:
             self._base = self._containers_from(api, self._list, dirty)
         containers = list(self._base or ())
@@ -341,6 +370,7 @@ class Hub:
                 try:
                     self._inspect[cid] = api.inspect_container(cid)
                     self._details[cid] = docker_api.detail_from_inspect(self._inspect[cid])
+                    self._errors.pop(f"inspect {cid[:12]}", None)
                 except docker.errors.NotFound:
                     continue
                 except docker.errors.APIError as exc:
@@ -350,12 +380,12 @@ class Hub:
         return sorted(out, key=lambda c: (c.name.value, c.id))
 
     def _forget(self, cid: str) -> None:
+        self._errors.pop(f"inspect {cid[:12]}", None)
         self._inspect.pop(cid, None)
         self._details.pop(cid, None)
         self._prev_cpu.pop(cid, None)
         self._metrics.pop(cid, None)
-        for key in [k for k in self._cgroups if k[0] == cid]:
-            del self._cgroups[key]
+        self._cgroups.pop(cid, None)
 
     def _with_metrics(self, containers: list[Container]) -> list[Container]:
         paths = self.config.paths
@@ -391,15 +421,16 @@ class Hub:
 
     def _sample(self, c: Container, pid: int, sys_ns: int, online: int) -> Metrics:
         paths = self.config.paths
-        key = (c.id, pid)
-        if key not in self._cgroups:
+        cached = self._cgroups.get(c.id)
+        cg = cached[1] if cached is not None and cached[0] == pid else None
+        if cg is None:
             cg = resolve_container_cgroup(paths, self._cg_mounts, pid, c.id)
             if cg is None and self._engine is not None:
                 parent = c.detail.cgroup_parent if c.detail else ""
                 cg = cgroup_from_driver(paths, self._cg_mounts, self._engine.cgroup_driver.value,
                                         parent, c.id)
-            self._cgroups[key] = cg
-        cg = self._cgroups[key]
+            if cg is not None:  # cached per init PID: a restart resolves again
+                self._cgroups[c.id] = (pid, cg)
         if cg is None:
             none: Sourced[Any] = Sourced(None)
             return Metrics(none, none, none, none,
@@ -488,6 +519,35 @@ class Hub:
             return replace(snap, events=tuple(self._events))
         finally:
             self._close_client()
+
+
+async def _in_thread(fn: Callable[[], T]) -> T:
+    """Run ``fn`` in a new daemon thread and await its result.
+
+    Unlike ``asyncio.to_thread`` (the loop's default executor, which the interpreter joins at
+    exit), a call stuck on an unresponsive engine does not keep the process alive after quit.
+    """
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[T] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not fut.done():
+            fut.set_result(value) if ok else fut.set_exception(value)
+
+    def work() -> None:
+        try:
+            result: Any = fn()
+            ok = True
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            result, ok = exc, False
+        if not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(settle, ok, result)
+            except RuntimeError:  # closed in between
+                pass
+
+    threading.Thread(target=work, name="hub-tick", daemon=True).start()
+    return await fut
 
 
 def _describe(exc: BaseException) -> str:

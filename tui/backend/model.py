@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import shlex
 import types
 import typing
 from dataclasses import dataclass
@@ -63,8 +64,6 @@ class EngineInfo:
     security_options: tuple[str, ...] = ()
     rootless: bool = False
     userns_remap: bool = False
-    containers_total: int = 0
-    images_total: int = 0
     server_components: tuple[ComponentVersion, ...] = ()
 
 
@@ -206,7 +205,6 @@ class ContainerDetail:
     graph_data: tuple[tuple[str, str], ...]
     log_path: str
     container_dir: Sourced[str]
-    env: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
 
 
@@ -371,6 +369,12 @@ def from_jsonable(tp: Any, data: Any) -> Any:
 def snapshot_from_jsonable(data: dict[str, Any]) -> Snapshot:
     """Read back a snapshot written by ``internals-tui snapshot --json``."""
     return from_jsonable(Snapshot, data)
+
+
+def inspect_source(name: str, template: str) -> str:
+    """The ``docker inspect -f`` command that prints ``{{template}}`` for container ``name``
+    (the name shell-quoted: it is the engine's, not ours)."""
+    return f"docker inspect -f '{{{{{template}}}}}' {shlex.quote(name)}"
 
 
 def parse_docker_time(value: str | None) -> float | None:

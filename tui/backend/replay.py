@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 from dataclasses import replace
 from collections.abc import Callable, Sequence
 
@@ -60,5 +61,5 @@ class ReplayBackend:
         self._stop.set()
 
     def read_file(self, path: str, kind: str) -> FileView:
-        return FileView(path, path.rsplit("/", 1)[-1], "", 0, False, f"cat {path}",
+        return FileView(path, "", 0, False, f"cat {shlex.quote(path)}",
                         error="recorded snapshot: file contents are not part of it")
