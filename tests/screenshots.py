@@ -77,21 +77,24 @@ async def shoot() -> list[str]:
     return saved
 
 
-_TEXT = re.compile(r'(<text [^>]*?x=")([0-9.]+)("[^>]*?textLength=")([0-9.]+)("[^>]*>)((?:&#160;)+)([^<]*)</text>')
+_TEXT = re.compile(r'<text ([^>]*?)x="([0-9.]+)"([^>]*?)textLength="([0-9.]+)"([^>]*)>([^<]*)</text>')
 
 
 def for_rsvg(svg: str) -> str:
-    """rsvg-convert drops the leading spaces of a <text> run, shifting it left; move such runs'
-    x past their spaces instead (the SVG for browsers is left as Textual wrote it)."""
+    """rsvg-convert ignores ``textLength`` and drops spaces, so long runs drift off the terminal
+    grid; split every run into words placed at their exact cells (the SVG for browsers stays
+    as Textual wrote it)."""
     def fix(m: re.Match[str]) -> str:
-        spaces = m.group(6).count("&#160;")
-        rest = html.unescape(m.group(7))
-        total = spaces + len(rest)
-        if not rest or not total:
+        pre, x, mid, length, post, body = m.groups()
+        chars = html.unescape(body)
+        if not chars:
             return m.group(0)
-        cw = float(m.group(4)) / total
-        x = float(m.group(2)) + spaces * cw
-        return f"{m.group(1)}{x:.1f}{m.group(3)}{cw * len(rest):.1f}{m.group(5)}{m.group(7)}</text>"
+        x0, cw = float(x), float(length) / len(chars)
+        out = []
+        for w in re.finditer(r"[^\s\u00a0]+", chars):
+            out.append(f'<text {pre}x="{x0 + w.start() * cw:.1f}"{mid}textLength="{len(w.group()) * cw:.1f}"'
+                       f'{post}>{html.escape(w.group(), quote=False)}</text>')
+        return "".join(out)
     return _TEXT.sub(fix, svg)
 
 

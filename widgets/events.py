@@ -30,14 +30,20 @@ ACTION_STYLES = {"start": "green", "die": "red", "kill": "red", "oom": "bold red
 SKIP_ATTRS = frozenset({"name", "image"})
 
 
-def event_cells(ev: DockerEvent) -> tuple[Any, ...]:
+def _short(ident: str) -> str:
+    """Object IDs (64 hex) shortened as docker does; volume and other names kept whole."""
+    return ident[:12] if len(ident) == 64 and all(c in "0123456789abcdef" for c in ident) else ident
+
+
+def event_cells(ev: DockerEvent, names: dict[str, str]) -> tuple[Any, ...]:
+    """The cells of one event; ``names`` maps container IDs to names for network events."""
     t = _dt.datetime.fromtimestamp(ev.time_nano / 1e9, _dt.timezone.utc)
     action = ev.action
     verb = action.split(":", 1)[0]
     attrs = dict(ev.attributes)
-    actor = ev.name or ev.actor_id[:12]
-    detail = [f"{k}={v}" for k, v in ev.attributes if k not in SKIP_ATTRS and not k.startswith("com.docker")
-              and "." not in k]
+    actor = ev.name or _short(ev.actor_id)
+    detail = [f"{k}={names.get(v) or _short(v) if k == 'container' else v}" for k, v in ev.attributes
+              if k not in SKIP_ATTRS and not k.startswith("com.docker") and "." not in k]
     if ev.type == "container" and attrs.get("image"):
         detail.insert(0, f"image={attrs['image']}")
     return (
@@ -87,9 +93,10 @@ class EventsPane(LiveTable):
             evs = tuple(e for e in evs if e.actor_id == cid or dict(e.attributes).get("container") == cid)
         evs = evs[:MAX_ROWS]
         follow = self.cursor_row <= 0
+        names = {c.id: c.name.value for c in snap.containers}
         for e in evs:
             if e.seq not in self._cells:
-                self._cells[e.seq] = event_cells(e)
+                self._cells[e.seq] = event_cells(e, names)
                 self._events[e.seq] = e
         keep = {e.seq for e in snap.events}
         for seq in [s for s in self._cells if s not in keep]:
