@@ -193,10 +193,13 @@ class _Forwarder(threading.Thread):
                 conn, _ = self.srv.accept()
             except OSError:
                 return
-            up = socket.socket(socket.AF_UNIX)
-            up.connect("/var/run/docker.sock")
-            for a, b in ((conn, up), (up, conn)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        up = socket.socket(socket.AF_UNIX)
+        up.connect("/var/run/docker.sock")
+        threading.Thread(target=self._pipe, args=(up, conn), daemon=True).start()
+        self._pipe(conn, up)
 
     @staticmethod
     def _pipe(a: socket.socket, b: socket.socket) -> None:
@@ -219,14 +222,6 @@ class _ListRefusingForwarder(_Forwarder):
     def __init__(self) -> None:
         super().__init__()
         self.refused = 0
-
-    def run(self) -> None:
-        while True:
-            try:
-                conn, _ = self.srv.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         up = socket.socket(socket.AF_UNIX)
