@@ -32,12 +32,18 @@ DOCKER=/usr/bin/docker
 [[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
 
 engine_ok() { timeout 10 "$DOCKER" info >/dev/null 2>&1; }
+# a dockerd that is really running: not a stale pid file, not a zombie left by a killed session
+dockerd_alive() {
+  local pid=$1
+  [[ -n $pid && -r /proc/$pid/status && "$(cat "/proc/$pid/comm" 2>/dev/null)" == dockerd ]] \
+    && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"
+}
 
 if engine_ok; then
   log "engine answering"
 else
   pidf=/var/run/docker.pid
-  if [[ -s $pidf ]] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+  if [[ -s $pidf ]] && dockerd_alive "$(cat "$pidf")"; then
     log "dockerd $(cat "$pidf") starting; waiting"
   else
     if ! iptables -t nat -L -n >/dev/null 2>&1 && [[ -x /usr/sbin/iptables-legacy ]]; then
