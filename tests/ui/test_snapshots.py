@@ -42,6 +42,18 @@ def test_containers_and_overview_web(snap_compare, lab_snapshot, wait_for) -> No
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
 
 
+def test_narrow_terminal(snap_compare, lab_snapshot, wait_for) -> None:
+    """At 80x24 the list sits above the tabs and drops the columns that do not fit."""
+    web = next(c.id for c in lab_snapshot.containers if c.name.value == "web")
+    app = snapshot_app(lab_snapshot, container="web")
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: app.container_list.table.row_count == 7 and app.selected == web,
+                       what="web selected")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
 def test_events_tab(snap_compare, lab_snapshot, wait_for) -> None:
     """The events tab (``8``): the recorded feed, newest first."""
     app = snapshot_app(lab_snapshot)
