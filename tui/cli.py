@@ -50,8 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         from tui.backend.replay import ReplayBackend, load_snapshot  # noqa: PLC0415
         try:
             backend = ReplayBackend([load_snapshot(args.replay)])
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            print(f"internals-tui: cannot read {args.replay}: {exc}", file=sys.stderr)
+        except OSError as exc:
+            print(f"internals-tui: cannot read {args.replay}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except (ValueError, TypeError, KeyError) as exc:
+            print(f"internals-tui: {args.replay} is not a snapshot written by "
+                  f"`internals-tui snapshot --json` ({exc})", file=sys.stderr)
             return 2
     else:
         backend = Hub(HubConfig(interval=args.interval))
