@@ -21,6 +21,7 @@ from textual.markup import escape
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from tui.backend.files import FileView
 from tui.backend.model import Snapshot
@@ -172,6 +173,15 @@ class InternalsApp(App[None]):
     async def _run_backend(self) -> None:
         await self.backend.run(lambda snap: self.post_message(SnapshotReady(snap)))
 
+    @on(Worker.StateChanged)
+    def _backend_failed(self, event: Worker.StateChanged) -> None:
+        """The backend must not die silently: say so and start it again."""
+        if event.worker.group == "backend" and event.state == WorkerState.ERROR:
+            self.notify(f"backend stopped: {clean(str(event.worker.error))}; restarting",
+                        severity="error", markup=False)
+            self.set_timer(2.0, lambda: self.run_worker(self._run_backend(), name="backend",
+                                                        group="backend", exit_on_error=False))
+
     async def on_unmount(self) -> None:
         self.backend.stop()
         await asyncio.sleep(0)
@@ -193,7 +203,7 @@ class InternalsApp(App[None]):
         except Exception as exc:  # a pane must never take the app down with it
             self.log.error(f"snapshot {snap.seq}: {exc!r}")
             if not self._pane_error:
-                self.notify(f"display error: {exc}", severity="error", markup=False)
+                self.notify(f"display error: {clean(str(exc))}", severity="error", markup=False)
             self._pane_error = True
         else:
             self._pane_error = False

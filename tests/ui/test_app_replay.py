@@ -306,3 +306,22 @@ async def test_click_selects_the_row_under_the_pointer(lab_snapshot, wait_for) -
         await wait_for(pilot, lambda: overview.row_count > 5, what="the overview")
         await pilot.click(overview, offset=(4, 1 + 3))  # top border, then rows 0..3
         assert overview.cursor_key == overview.ordered_keys[3]
+
+
+async def test_a_failing_backend_is_restarted(lab_snapshot, wait_for) -> None:
+    """A backend whose run() raises does not leave the app frozen: it is started again."""
+
+    class FailsOnce(ReplayBackend):
+        runs = 0
+
+        async def run(self, publish: Any) -> None:
+            FailsOnce.runs += 1
+            if FailsOnce.runs == 1:
+                raise RuntimeError("collector bug")
+            await super().run(publish)
+
+    app = make_app(FailsOnce([lab_snapshot]), Config())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.container_list.table.row_count == 7, timeout=10,
+                       what="the snapshot after the restart")
+        assert FailsOnce.runs == 2
