@@ -171,6 +171,7 @@ class ContainerList(Vertical):
         self._flash: dict[tuple[str, str], float] = {}
         self._selected: str | None = None
         self._wanted: str | None = None
+        self._message: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter by name or image (esc clears)", id="filter")
@@ -321,22 +322,22 @@ class ContainerList(Vertical):
             self.post_message(ContainerSelected(key))
 
     def _show_message(self, snap: Snapshot) -> None:
+        """The no-engine or no-containers message instead of (or above) the table."""
         msg = self.query_one("#containers-message", Static)
+        text: Text | None = None
         if snap.engine is None:
             retry = f"; retrying in {snap.retry_in:.0f} s" if snap.retry_in else ""
             why = clean(snap.engine_error) or "no answer"
-            msg.update(Text.assemble(
-                ("No Docker engine", "bold"), f" at {clean(snap.endpoint)}: {why}{retry}\n",
-                clean(snap.engine_hint)))
-            msg.display = True
-            self.table.display = False
-            return
-        self.table.display = True
-        if not snap.containers:
-            msg.update(Text("No containers yet. Start one (docker run -d …) and it appears here."))
-            msg.display = True
-        else:
-            msg.display = False
+            text = Text.assemble(("No Docker engine", "bold"), f" at {clean(snap.endpoint)}: {why}{retry}\n",
+                                 clean(snap.engine_hint))
+        elif not snap.containers:
+            text = Text("No containers yet. Start one (docker run -d …) and it appears here.")
+        if text != self._message:  # Static.update re-lays out the pane: only on a change
+            self._message = text
+            if text is not None:
+                msg.update(text)
+        msg.display = text is not None
+        self.table.display = snap.engine is not None
 
     # ------------------------------------------------------------ flashes, provenance
 

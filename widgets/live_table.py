@@ -83,9 +83,7 @@ class LiveTable(ScrollView, can_focus=True):
     }
     """
 
-    class Highlighted(Message):
-        """The cursor moved to ``key`` (``None``: the table is empty)."""
-
+    class _RowMessage(Message):
         def __init__(self, table: LiveTable, key: str | None) -> None:
             super().__init__()
             self.table = table
@@ -95,17 +93,13 @@ class LiveTable(ScrollView, can_focus=True):
         def control(self) -> LiveTable:
             return self.table
 
-    class Selected(Message):
-        """``enter`` (or a click on the cursor row) on ``key``."""
+    class Highlighted(_RowMessage):
+        """The cursor moved to ``key`` (``None``: the table is empty)."""
 
-        def __init__(self, table: LiveTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
+    class Selected(_RowMessage):
+        """``enter`` (or a double click) on the row ``key``."""
 
-        @property
-        def control(self) -> LiveTable:
-            return self.table
+        key: str
 
     focus_column: reactive[str] = reactive("", repaint=False)
     """Key of a column whose header is marked (the column the footer explains), or ''."""
@@ -140,9 +134,6 @@ class LiveTable(ScrollView, can_focus=True):
     @property
     def cursor_row(self) -> int:
         return self._pos.get(self.cursor_key or "", -1)
-
-    def get_row_index(self, key: str) -> int:
-        return self._pos[key]
 
     def get_row(self, key: str) -> Cells:
         return self.rows[key]
@@ -205,9 +196,6 @@ class LiveTable(ScrollView, can_focus=True):
         never meets a line cached for its earlier content."""
         self._versions_issued += 1
         self._version[key] = self._versions_issued
-
-    def clear(self) -> None:
-        self.set_rows(())
 
     # ------------------------------------------------------------ provenance
 

@@ -145,8 +145,11 @@ def _live_rows(c: Container, snap: Snapshot) -> list[Row]:
     pct = f"  ({used / limit * 100:.1f} %)" if used is not None and limit else ""
     rows.append(Row("live-mem", "Memory", text(f"{human_bytes(used)} / {human_bytes(limit)}{pct}"),
                     f"{m.mem_used.source} ; limit: {m.mem_limit.source}"))
-    rows.append(Row("live-pids", "PIDs (tasks)", text(m.pids.value if m.pids.value is not None else "—"),
-                    m.pids.source))
+    pids = "—" if m.pids.value is None else str(m.pids.value)
+    if m.pids_limit.value is not None:
+        pids += f" of {m.pids_limit.value} (pids.max)"
+    rows.append(Row("live-pids", "PIDs (tasks)", text(pids),
+                    f"{m.pids.source} ; {m.pids_limit.source}" if m.pids_limit.source else m.pids.source))
     rows.append(Row("live-cg", "Cgroup", text(m.cgroup_dir), f"cat /proc/{c.pid.value}/cgroup"))
     return rows
 

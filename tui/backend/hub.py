@@ -93,7 +93,6 @@ class Hub:
         self._reader_started_at = 0.0
         self._reader_backoff = 0.5
         self._reader_retry_at = 0.0
-        self._list: list[dict[str, Any]] = []
         self._listed_at = 0.0
         self._base: list[Container] | None = None
         self._access_probed = False
@@ -331,8 +330,8 @@ class Hub:
             api.ping()
             dirty.update(self._inspect)
             self._start_reader()
+        items = api.containers(all=True) if relist else None
         if relist:
-            self._list = api.containers(all=True)
             self._listed_at = now
         if engine_dirty:
             self._engine = docker_api.engine_from_api(self.endpoint, api.version(), api.info())
@@ -342,8 +341,8 @@ class Hub:
                 self._errors.pop("images", None)
             except docker.errors.APIError as exc:
                 self._errors["images"] = _describe(exc)
-        if relist:
-            self._base = self._containers_from(api, self._list, dirty)
+        if items is not None:
+            self._base = self._containers_from(api, items, dirty)
         containers = list(self._base or ())
 
         assert self._engine is not None
@@ -455,6 +454,7 @@ class Hub:
             mem_used=Sourced(memory_used(s), mem_src),
             mem_limit=Sourced(limit, lim_src),
             pids=Sourced(s.pids, src.get("pids", "")),
+            pids_limit=Sourced(s.pids_limit, src.get("pids_limit", "")),
             cgroup_dir=dirs.get("memory") or dirs.get("") or next(iter(dirs.values()), ""),
         )
 

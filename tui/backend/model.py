@@ -87,7 +87,6 @@ class HostInfo:
     local: bool = True
     local_reason: str = ""
     can_read_namespaces: bool = True
-    can_read_docker_root: bool = True
     proc_cgroups: tuple[CgroupTableRow, ...] = ()
     cgroup_controllers: Sourced[str] = Sourced("")
 
@@ -100,6 +99,7 @@ class Metrics:
     mem_used: Sourced[int | None]
     mem_limit: Sourced[int | None]
     pids: Sourced[int | None]
+    pids_limit: Sourced[int | None] = Sourced(None)
     cgroup_dir: str = ""
     error: str = ""
 

@@ -81,9 +81,6 @@ def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine:
                 can_ns = False
             except OSError:
                 pass
-    root_dir = engine.docker_root_dir.value
-    can_root = bool(local and root_dir and os.access(root_dir, os.R_OK | os.X_OK))
     return HostInfo(root=host.root, cgroup_mode=host.cgroup_mode, uid=host.uid, local=local,
-                    local_reason=reason, can_read_namespaces=can_ns and local,
-                    can_read_docker_root=can_root, proc_cgroups=host.proc_cgroups,
+                    local_reason=reason, can_read_namespaces=can_ns and local, proc_cgroups=host.proc_cgroups,
                     cgroup_controllers=host.cgroup_controllers)
