@@ -1,43 +1,44 @@
 """InternalsApp: wires backend snapshots to the panes; built by :func:`make_app`.
 
 Data flows one way: the backend publishes immutable snapshots, the app posts them to itself as
-:class:`SnapshotReady` (newest replaces any still queued), and each visible pane diffs them in.
+:class:`SnapshotReady` (newest replaces any still queued), and the visible pane diffs them in.
+Tabs, their keys, views, help and palette entries all come from the pane registry
+(``widgets/registry.py``); the backend is told which sources the visible pane needs.
 """
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
-from textual.markup import escape
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tui.backend.files import FileView
-from tui.backend.model import Snapshot
+from tui.backend.model import FileRequest, FileView, Snapshot, SourceResult
 from tui.messages import ContainerSelected, OpenFile, Provenance, SnapshotReady
 from widgets.containers import ContainerList
-from widgets.engine import EngineView
-from widgets.events import EventsPane
 from widgets.file_viewer import FileViewer
 from widgets.format import clean
 from widgets.header import StatusHeader
-from widgets.help import HelpScreen
+from widgets.help import HelpScreen, app_help
 from widgets.live_table import LiveTable
-from widgets.overview import OverviewPane
+from widgets.pane import Pane
 from widgets.provenance import ProvenanceBar
-
-TABS: tuple[tuple[str, str], ...] = (("overview", "1 Overview"), ("events", "8 Events"))
+from widgets.registry import PANES, find, tabs
+from widgets.view_screen import ViewScreen
 
 
 class Backend(Protocol):
@@ -45,9 +46,10 @@ class Backend(Protocol):
 
     async def run(self, publish: Callable[[Snapshot], None]) -> None: ...
     def select(self, cid: str | None) -> None: ...
-    def refresh(self) -> None: ...
+    def want(self, names: Iterable[str]) -> None: ...
+    def refresh(self, force: bool = True) -> None: ...
     def stop(self) -> None: ...
-    def read_file(self, path: str, kind: str) -> FileView: ...
+    async def request(self, name: str, arg: Any) -> SourceResult: ...
 
 
 @dataclass(frozen=True)
@@ -55,44 +57,15 @@ class Config:
     """User options from the command line."""
 
     container: str | None = None
+    tab: str | None = None
     read_only: bool = False
     theme: str = "textual-dark"
 
 
-class EngineScreen(Screen[None]):
-    """The engine/host view (``e``); esc or ``e`` goes back."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,e", "app.pop_screen", "Back")]
-
-    def __init__(self, snapshot: Snapshot | None, read_only: bool) -> None:
-        super().__init__()
-        self._snapshot = snapshot
-        self._read_only = read_only
-
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(id="header")
-        yield EngineView(id="engine")
-        yield ProvenanceBar(id="provenance")
-
-    def on_mount(self) -> None:
-        self.query_one(ProvenanceBar).show("docker version ; docker info")
-        self._draw()
-
-    def show(self, snap: Snapshot) -> None:
-        """Keep the newest snapshot; draw it once the screen is mounted."""
-        self._snapshot = snap
-        if self.is_mounted:
-            self._draw()
-
-    def _draw(self) -> None:
-        self.query_one(StatusHeader).show(self._snapshot, self._read_only)
-        if self._snapshot is not None:
-            self.query_one(EngineView).show(self._snapshot)
-
-    @on(Provenance)
-    def _provenance(self, event: Provenance) -> None:
-        event.stop()
-        self.query_one(ProvenanceBar).show(event.source, event.label)
+def pane_bindings() -> list[BindingType]:
+    """One key per registered pane: a tab, or a view that the same key closes."""
+    return [Binding(p.KEY, f"view('{p.PANE_ID}')" if p.SCREEN else f"tab('{p.PANE_ID}')", p.TITLE,
+                    id=f"pane-{p.PANE_ID}", show=False, tooltip=p.SUMMARY) for p in PANES]
 
 
 class ContainerCommands(Provider):
@@ -107,7 +80,7 @@ class ContainerCommands(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(escape(label)), partial(app.jump_to, c.id),
-                          help=f"select {c.short_id}")
+                          help=escape(clean(f"select {c.short_id} · {c.image_fq} · {c.state.value}")))
 
 
 class InternalsApp(App[None]):
@@ -123,13 +96,11 @@ class InternalsApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("e", "engine", "Engine", id="engine", tooltip="docker version / info, images, /proc/cgroups"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("a", "toggle_stopped", "Stopped", id="toggle-stopped"),
         Binding("s", "sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse sort", id="reverse-sort", show=False),
-        Binding("1", "tab('overview')", "Overview", id="tab-overview", show=False),
-        Binding("8", "tab('events')", "Events", id="tab-events", show=False),
+        *pane_bindings(),
         Binding("left_square_bracket", "cycle_tab(-1)", "Previous tab", id="tab-prev", show=False),
         Binding("right_square_bracket", "cycle_tab(1)", "Next tab", id="tab-next", show=False),
         Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
@@ -144,6 +115,7 @@ class InternalsApp(App[None]):
         self.snapshot: Snapshot | None = None
         self.selected: str | None = None
         self._pane_error = False
+        self._wanted: frozenset[str] | None = None
         self.theme = self.config.theme
 
     # ------------------------------------------------------------ layout
@@ -153,14 +125,27 @@ class InternalsApp(App[None]):
         with Horizontal(id="main"):
             yield ContainerList(id="containers")
             with TabbedContent(id="tabs"):
-                for pane_id, title in TABS:
-                    with TabPane(title, id=pane_id):
-                        yield OverviewPane(id="overview-pane") if pane_id == "overview" else EventsPane(id="events-pane")
+                for pane in tabs():
+                    with TabPane(f"{pane.KEY} {pane.TITLE}", id=pane.PANE_ID):
+                        widget: Any = pane(id=f"{pane.PANE_ID}-pane", classes="pane")
+                        yield widget
         yield ProvenanceBar(id="provenance")
 
     @property
     def container_list(self) -> ContainerList:
         return self.screen_stack[0].query_one(ContainerList)
+
+    def pane(self, pane_id: str) -> Pane:
+        """The widget of a registered tab pane."""
+        widget: Any = self.screen_stack[0].query_one(f"#{pane_id}-pane")
+        return widget  # type: ignore[no-any-return]
+
+    def _visible_pane(self) -> Pane | None:
+        screen = self.screen
+        if isinstance(screen, ViewScreen):
+            return screen.view if screen.is_mounted else None
+        active = self.screen_stack[0].query_one(TabbedContent).active
+        return self.pane(active) if active else None
 
     def on_mount(self) -> None:
         self.query_one(StatusHeader).show(None, self.config.read_only)
@@ -168,7 +153,29 @@ class InternalsApp(App[None]):
         self.container_list.table.focus()
         if self.config.container:
             self.container_list.select(self.config.container)
+        if self.config.tab:
+            self._open_pane(self.config.tab)
+        self._want()
         self.run_worker(self._run_backend(), name="backend", group="backend", exit_on_error=False)
+
+    def _open_pane(self, name: str) -> None:
+        pane = find(name)
+        if pane is None:
+            self.notify(f"no pane called {clean(name)}", severity="warning", markup=False)
+        elif pane.SCREEN:
+            self.action_view(pane.PANE_ID)
+        else:
+            self.action_tab(pane.PANE_ID)
+
+    def _want(self, pane: type[Pane] | None = None) -> None:
+        """Tell the backend which sources the visible pane needs (the others may sleep)."""
+        if pane is None:
+            visible = self._visible_pane()
+            pane = type(visible) if visible is not None else None
+        wanted = frozenset(pane.SOURCES if pane is not None else ())
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.backend.want(wanted)
 
     async def _run_backend(self) -> None:
         await self.backend.run(lambda snap: self.post_message(SnapshotReady(snap)))
@@ -197,9 +204,10 @@ class InternalsApp(App[None]):
             with self.batch_update():
                 base.query_one(StatusHeader).show(snap, self.config.read_only)
                 self.container_list.apply(snap)
-                self._show_tab(snap)
-                if isinstance(self.screen, EngineScreen):
+                self._show_pane(snap)
+                if isinstance(self.screen, ViewScreen):
                     self.screen.show(snap)
+                self._want()
         except Exception as exc:  # a pane must never take the app down with it
             self.log.error(f"snapshot {snap.seq}: {exc!r}")
             if not self._pane_error:
@@ -208,33 +216,33 @@ class InternalsApp(App[None]):
         else:
             self._pane_error = False
 
-    def _show_tab(self, snap: Snapshot) -> None:
-        base = self.screen_stack[0]
-        active = base.query_one(TabbedContent).active
-        if active == "overview":
-            base.query_one(OverviewPane).show(snap, self.selected)
-        elif active == "events":
-            base.query_one(EventsPane).show(snap, self.selected)
+    def _show_pane(self, snap: Snapshot) -> None:
+        """Only the active tab's pane is drawn; the others catch up when shown."""
+        active = self.screen_stack[0].query_one(TabbedContent).active
+        if active:
+            self.pane(active).show(snap, self.selected)
 
     @on(ContainerSelected)
     def _selected(self, message: ContainerSelected) -> None:
         self.selected = message.cid
         self.backend.select(message.cid)
         if self.snapshot is not None:
-            self._show_tab(self.snapshot)
+            self._show_pane(self.snapshot)
 
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
+        self._want()
         if self.snapshot is not None:
-            self._show_tab(self.snapshot)
+            self._show_pane(self.snapshot)
 
     @on(LiveTable.Selected, "#containers-table")
     def _drill_down(self, event: LiveTable.Selected) -> None:
         """``enter`` on a container moves into the active tab."""
-        base = self.screen_stack[0]
-        pane = base.query_one(OverviewPane) if base.query_one(TabbedContent).active == "overview" \
-            else base.query_one(EventsPane)
-        pane.focus()
+        active = self.screen_stack[0].query_one(TabbedContent).active
+        if active:
+            widget: Any = self.pane(active)
+            if isinstance(widget, Widget):
+                widget.focus()
 
     def action_back(self) -> None:
         """``esc`` in a tab goes back to the containers list (a zoomed pane un-zooms first)."""
@@ -250,16 +258,20 @@ class InternalsApp(App[None]):
 
     @on(Provenance)
     def _provenance(self, message: Provenance) -> None:
-        self.screen_stack[0].query_one(ProvenanceBar).show(message.source, message.label)
+        if self.screen_stack:  # empty while the app shuts down
+            self.screen_stack[0].query_one(ProvenanceBar).show(message.source, message.label)
 
     @on(OpenFile)
     def _open_file(self, message: OpenFile) -> None:
         self._read_file(message.path, message.kind)
 
-    @work(thread=True, exclusive=True, group="read-file", exit_on_error=False)
-    def _read_file(self, path: str, kind: str) -> None:
-        view = self.backend.read_file(path, kind)
-        self.call_from_thread(self.push_screen, FileViewer(view))
+    @work(exclusive=True, group="read-file", exit_on_error=False)
+    async def _read_file(self, path: str, kind: str) -> None:
+        """Read through the backend's ``file`` source (a worker thread), then show it."""
+        res = await self.backend.request("file", FileRequest(path, kind))
+        view = res.value if isinstance(res.value, FileView) else \
+            FileView(path, "", 0, False, f"cat {shlex.quote(path)}", error=res.error or "nothing read")
+        self.push_screen(FileViewer(view))
 
     def jump_to(self, cid: str) -> None:
         """Select a container (palette): back to the main screen, shown even if filtered out."""
@@ -277,13 +289,20 @@ class InternalsApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(app_help()))
 
-    def action_engine(self) -> None:
-        if isinstance(self.screen, EngineScreen):
+    def action_view(self, pane_id: str) -> None:
+        """Open a view pane (its key again, or esc, closes it)."""
+        screen = self.screen
+        if isinstance(screen, ViewScreen) and screen.pane.PANE_ID == pane_id:
             self.pop_screen()
+            self._want()
             return
-        self.push_screen(EngineScreen(self.snapshot, self.config.read_only))
+        pane = find(pane_id)
+        if pane is not None:
+            self.push_screen(ViewScreen(pane, self.snapshot, self.config.read_only),
+                             callback=lambda _: self._want())
+            self._want(pane)
 
     def action_filter(self) -> None:
         self.container_list.open_filter()
@@ -301,27 +320,32 @@ class InternalsApp(App[None]):
         self.screen_stack[0].query_one(TabbedContent).active = pane_id
 
     def action_cycle_tab(self, step: int) -> None:
-        tabs = self.screen_stack[0].query_one(TabbedContent)
-        ids = [pid for pid, _ in TABS]
-        tabs.active = ids[(ids.index(tabs.active) + step) % len(ids)] if tabs.active in ids else ids[0]
+        tabbed = self.screen_stack[0].query_one(TabbedContent)
+        ids = [p.PANE_ID for p in tabs()]
+        tabbed.active = ids[(ids.index(tabbed.active) + step) % len(ids)] if tabbed.active in ids else ids[0]
 
     def action_refresh(self) -> None:
         self.backend.refresh()
 
+    def _pane_action(self, pane: type[Pane], action: str) -> None:
+        """Run a pane's palette command, on its tab, which is shown first."""
+        self.action_tab(pane.PANE_ID)
+        getattr(self.pane(pane.PANE_ID), f"action_{action}")()
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Engine view", "docker version / info, images, /proc/cgroups (e)", self.action_engine)
         yield SystemCommand("Help", "All keys (?)", self.action_help)
         yield SystemCommand("Filter containers", "Filter the list by name or image (/)", self.action_filter)
         yield SystemCommand("Toggle stopped containers", "Show or hide stopped containers (a)",
                             self.action_toggle_stopped)
         yield SystemCommand("Sort containers", "Next sort column (s)", self.action_sort)
         yield SystemCommand("Reverse sort", "Reverse the container sort (S)", self.action_reverse_sort)
-        yield SystemCommand("Overview tab", "The selected container, as inspect shows it (1)",
-                            partial(self.action_tab, "overview"))
-        yield SystemCommand("Events tab", "The live Docker events feed (8)", partial(self.action_tab, "events"))
-        yield SystemCommand("Events: all / this container", "Toggle the events scope (t)",
-                            lambda: self.screen_stack[0].query_one(EventsPane).action_toggle_scope())
+        for p in PANES:
+            kind, go = ("view", partial(self.action_view, p.PANE_ID)) if p.SCREEN \
+                else ("tab", partial(self.action_tab, p.PANE_ID))
+            yield SystemCommand(f"{p.TITLE} {kind}", f"{p.SUMMARY} ({p.KEY})", go)
+            for cmd in p.COMMANDS:
+                yield SystemCommand(cmd.title, cmd.help, partial(self._pane_action, p, cmd.action))
         yield SystemCommand("Refresh now", "Poll the engine now (ctrl+r)", self.action_refresh)
         yield SystemCommand("Zoom pane", "Show the focused pane full screen (z)", self.action_zoom)
 

@@ -7,7 +7,7 @@ import json
 import sys
 
 from tui.backend.hub import Hub, HubConfig
-from tui.backend.model import to_jsonable
+from tui.backend.serial import to_jsonable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
                    help="metrics refresh interval (default 1 s; events are shown at once)")
     p.add_argument("--container", metavar="NAME", help="start with this container selected")
+    p.add_argument("--tab", metavar="NAME",
+                   help="open on this pane: overview, events, engine, … (`internals-tui --container web --tab events`)")
     p.add_argument("--read-only", action="store_true",
                    help="never change anything, not even through the Docker API")
     p.add_argument("--replay", metavar="FILE",
@@ -26,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     snap = sub.add_parser("snapshot", help="print one full backend snapshot and exit")
     snap.add_argument("--json", action="store_true", required=True, help="as JSON (the only format)")
     snap.add_argument("--container", dest="snap_container", metavar="NAME",
-                      help="also list this container's files on disk")
+                      help="also run the per-container sources for this container")
     return p
 
 
@@ -45,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if snap.engine is not None else 1
 
     from tui.app import Config, make_app  # noqa: PLC0415 - keep `snapshot` free of Textual start-up
+    from widgets.registry import PANES, find  # noqa: PLC0415
+    if args.tab and find(args.tab) is None:
+        names = ", ".join(p.PANE_ID for p in PANES)
+        print(f"internals-tui: no pane called {args.tab!r} (one of: {names})", file=sys.stderr)
+        return 2
     backend: object
     if args.replay:
         from tui.backend.replay import ReplayBackend, load_snapshot  # noqa: PLC0415
@@ -59,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     else:
         backend = Hub(HubConfig(interval=args.interval))
-    app = make_app(backend, Config(container=args.container, read_only=args.read_only,  # type: ignore[arg-type]
-                                   theme=args.theme))
+    app = make_app(backend, Config(container=args.container, tab=args.tab,  # type: ignore[arg-type]
+                                   read_only=args.read_only, theme=args.theme))
     app.run()
     return 0
 

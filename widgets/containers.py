@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tui.backend.model import Container, Snapshot, inspect_source
+from tui.backend.model import Container, Metrics, Snapshot, inspect_source
 from tui.messages import ContainerSelected
 from widgets.format import clean, coarse_duration, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
@@ -71,9 +71,8 @@ def state_label(c: Container, now: float) -> str:
     return st or "?"
 
 
-def cell_values(c: Container, now: float) -> dict[str, Any]:
-    """The displayed value of each column for one container."""
-    m = c.metrics
+def cell_values(c: Container, m: Metrics | None, now: float) -> dict[str, Any]:
+    """The displayed value of each column for one container (``m``: its live figures)."""
     running = c.state.value == "running"
     cpu = mem = pids = ""
     if m is not None:
@@ -96,8 +95,7 @@ def cell_values(c: Container, now: float) -> dict[str, Any]:
     }
 
 
-def sort_value(c: Container, key: str) -> Any:
-    m = c.metrics
+def sort_value(c: Container, m: Metrics | None, key: str) -> Any:
     if key == "state":
         return (STATE_RANK.get(c.state.value, 9), c.name.value)
     if key == "cpu":
@@ -111,9 +109,8 @@ def sort_value(c: Container, key: str) -> Any:
     return c.name.value.lower()
 
 
-def cell_source(c: Container, key: str) -> str:
+def cell_source(c: Container, m: Metrics | None, key: str) -> str:
     """The command or file behind one cell (the footer's provenance line)."""
-    m = c.metrics
     if key in ("st", "state"):
         return c.state.source
     if key == "name":
@@ -256,7 +253,7 @@ class ContainerList(Vertical):
         now = snapshot.taken_at
         mono = time.monotonic()
         prev = self._values
-        values = {c.id: cell_values(c, now) for c in snapshot.containers}
+        values = {c.id: cell_values(c, snapshot.metrics_of(c.id), now) for c in snapshot.containers}
         if prev:
             for cid, vals in values.items():
                 old = prev.get(cid)
@@ -292,7 +289,7 @@ class ContainerList(Vertical):
         if snap is None:
             return
         self._show_message(snap)
-        visible = sorted(self._visible(snap), key=lambda c: sort_value(c, self.sort_key),
+        visible = sorted(self._visible(snap), key=lambda c: sort_value(c, snap.metrics_of(c.id), self.sort_key),
                          reverse=self.sort_reverse)
         t = self.table
         t.set_rows((c.id, self._cells(c.id)) for c in visible)
@@ -331,13 +328,24 @@ class ContainerList(Vertical):
             text = Text.assemble(("No Docker engine", "bold"), f" at {clean(snap.endpoint)}: {why}{retry}\n",
                                  clean(snap.engine_hint))
         elif not snap.containers:
-            text = Text("No containers yet. Start one (docker run -d …) and it appears here.")
+            listed = snap.result("containers")
+            if listed is None:
+                text = Text("Listing containers…")
+            elif listed.error:
+                text = Text.assemble(("Cannot list containers", "bold"), f": {clean(listed.error)}")
+            else:
+                text = Text("No containers yet. Start one (docker run -d …) and it appears here.")
         if text != self._message:  # Static.update re-lays out the pane: only on a change
             self._message = text
             if text is not None:
                 msg.update(text)
         msg.display = text is not None
-        self.table.display = snap.engine is not None
+        shown = snap.engine is not None
+        if shown != self.table.display:
+            refocus = shown and self.screen.focused is None and self.screen.is_current
+            self.table.display = shown
+            if refocus:  # hiding the table took the focus with it: give it back
+                self.table.focus()
 
     # ------------------------------------------------------------ flashes, provenance
 
@@ -367,7 +375,7 @@ class ContainerList(Vertical):
         if c is None:
             return None
         col = next((c for c in COLUMNS if c.key == self.table.focus_column), COLUMNS[1])
-        return cell_source(c, col.key), col.label or "state"
+        return cell_source(c, self.snapshot.metrics_of(c.id), col.key), col.label or "state"
 
     @on(LiveTable.Highlighted, "#containers-table")
     def _row_highlighted(self, event: LiveTable.Highlighted) -> None:

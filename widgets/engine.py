@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from tui.backend.model import Snapshot
 from widgets.format import clean, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
+from widgets.pane import Pane
 
 Row = tuple[str, str, Any, str]  # key, label, value, source
 
@@ -78,8 +79,26 @@ CGROUP_COLUMNS = (Column("subsys", "SUBSYS", 12), Column("hier", "HIERARCHY", 9,
                   Column("num", "CGROUPS", 8, right=True), Column("en", "ENABLED", 7))
 
 
-class EngineView(Horizontal):
+class EngineView(Horizontal, Pane):
     """Engine and host facts: one info table, images and ``/proc/cgroups`` beside it."""
+
+    PANE_ID = "engine"
+    TITLE = "Engine"
+    KEY = "e"
+    SUMMARY = "docker version and info, images, the host's /proc/cgroups"
+    ORIGIN = "docker version ; docker info"
+    SOURCES = ("images", "clients")
+    SCREEN = True
+    HELP = (("tab / shift+tab", "move between the info, images and /proc/cgroups tables"),)
+
+    DEFAULT_CSS = """
+    EngineView { height: 1fr; }
+    EngineView #engine-info { width: 55%; height: 1fr; }
+    EngineView #engine-side { width: 1fr; }
+    EngineView #engine-images, EngineView #engine-cgroups { height: 1fr; }
+    EngineView LiveTable { border: round $panel-lighten-2; border-subtitle-color: $text-muted; }
+    EngineView LiveTable:focus { border: round $primary; }
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -99,7 +118,7 @@ class EngineView(Horizontal):
             cg.border_title = "/proc/cgroups"
             yield cg
 
-    def show(self, snap: Snapshot) -> None:
+    def show(self, snap: Snapshot, cid: str | None = None) -> None:
         """Diff a snapshot into the three tables."""
         rows = info_rows(snap)
         self._sources = {key: src for key, _, _, src in rows}
@@ -113,7 +132,10 @@ class EngineView(Horizontal):
                      Text(human_bytes(im.size)),
                      Text(_dt.datetime.fromtimestamp(im.created, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M"))))
             for im in snap.images)
-        set_border(images, subtitle=f"{len(snap.images)} images" if snap.engine else "no engine")
+        listed = snap.result("images")
+        set_border(images, subtitle="no engine" if snap.engine is None
+                   else f"cannot list: {listed.error}" if listed is not None and listed.error
+                   else f"{len(snap.images)} images" if listed is not None else "listing…")
         cg = self.query_one("#engine-cgroups", LiveTable)
         cg.set_rows((r.subsys, (text(r.subsys), Text(str(r.hierarchy)), Text(str(r.num_cgroups)),
                                 Text("yes" if r.enabled else "no"))) for r in snap.host.proc_cgroups)

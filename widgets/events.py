@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from tui.backend.model import DockerEvent, Snapshot
 from widgets.format import set_border, text
 from widgets.live_table import Column, LiveTable
+from widgets.pane import Pane, PaneCommand
 
 MAX_ROWS = 500
 COLUMNS = (
@@ -56,8 +57,15 @@ def event_cells(ev: DockerEvent, names: dict[str, str]) -> tuple[Any, ...]:
     )
 
 
-class EventsPane(LiveTable):
+class EventsPane(LiveTable, Pane):
     """The events feed, newest first; the cursor follows new events while it is on the top row."""
+
+    PANE_ID = "events"
+    TITLE = "Events"
+    KEY = "8"
+    SUMMARY = "The live docker events feed, newest first, from the engine's recent history on"
+    HELP = (("t", "all objects / only the selected container"),)
+    COMMANDS = (PaneCommand("Events: all / this container", "Toggle the events scope (t)", "toggle_scope"),)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_scope", "All / this container",

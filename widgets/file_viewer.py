@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Log, Static
 
-from tui.backend.files import FileView
+from tui.backend.model import FileView
 from widgets.format import clean, clean_block, human_bytes
 
 

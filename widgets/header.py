@@ -40,7 +40,8 @@ def header_text(snap: Snapshot | None, read_only: bool) -> Text:
     if read_only:
         parts.append(("read-only", "cyan"))
     if snap.errors:
-        parts.append((f"{len(snap.errors)} source error(s): {clean(snap.errors[0].message)}", "red"))
+        first = snap.errors[0]
+        parts.append((f"{len(snap.errors)} source error(s): {clean(first.name)}: {clean(first.error)}", "red"))
     for i, (label, style) in enumerate(parts):
         t.append(" · " if i else "  ", style="dim")
         t.append(label, style=style)

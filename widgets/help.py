@@ -12,11 +12,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+from widgets.registry import PANES, tabs
+
+Section = tuple[str, tuple[tuple[str, str], ...]]
+
+APP_KEYS: tuple[Section, ...] = (
     ("Everywhere", (
         ("?", "this help"),
         ("ctrl+p", "command palette: every action, and jump to a container by name"),
-        ("e", "engine view: docker version / info, images, /proc/cgroups (esc back)"),
         ("tab / shift+tab", "move focus between the list and the tabs"),
         ("z", "zoom the focused pane to full screen (z or esc: back)"),
         ("ctrl+r", "refresh now"),
@@ -30,21 +33,25 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("s / S", "next sort column / reverse the sort"),
         ("enter", "into the active tab (esc comes back)"),
     )),
-    ("Tabs", (
-        ("1 / 8", "Overview / Events"),
-        ("[ / ]", "previous / next tab"),
-        ("enter", "open the file under the cursor (Overview, On disk)"),
-        ("t", "Events: all objects / only the selected container"),
-        ("esc", "back from a file or the engine view"),
-    )),
 )
 
 
-def help_table() -> Table:
+def app_help() -> tuple[Section, ...]:
+    """The app's keys, then the tabs and views of the pane registry, then each pane's own keys."""
+    tab_panes = tabs()
+    nav = ((" / ".join(p.KEY for p in tab_panes), " / ".join(p.TITLE for p in tab_panes)),
+           ("[ / ]", "previous / next tab"),
+           *((p.KEY, f"{p.TITLE} view: {p.SUMMARY} (esc or {p.KEY}: back)") for p in PANES if p.SCREEN),
+           ("esc", "back to the list; back from a file or a view"))
+    own = tuple((f"{p.KEY} {p.TITLE}", p.HELP) for p in PANES if p.HELP)
+    return (*APP_KEYS, ("Tabs and views", nav), *own)
+
+
+def help_table(sections: tuple[Section, ...]) -> Table:
     t = Table(show_header=False, box=None, padding=(0, 2))
     t.add_column(style="bold", no_wrap=True)
     t.add_column()
-    for group, keys in KEYS:
+    for group, keys in sections:
         t.add_row(Text(group, style="bold underline"), "")
         for key, what in keys:
             t.add_row(key, what)
@@ -57,8 +64,12 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "app.pop_screen", "Close")]
 
+    def __init__(self, sections: tuple[Section, ...]) -> None:
+        super().__init__()
+        self.sections = sections
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(help_table())
+            yield Static(help_table(self.sections))
             yield Static(Text("Values in the footer are the command or file each number comes from.",
                               style="dim"))

@@ -18,6 +18,7 @@ from tui.backend.model import Container, DiskFile, Snapshot, inspect_source, par
 from tui.messages import OpenFile
 from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, utc
 from widgets.live_table import Column, LiveTable
+from widgets.pane import Pane
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,13 @@ def _limit_rows(c: Container) -> list[Row]:
 
 
 def _live_rows(c: Container, snap: Snapshot) -> list[Row]:
-    m = c.metrics
+    m = snap.metrics_of(c.id)
     rows = [_section("Live (cgroup files)")]
     if m is None:
+        failed = snap.result("metrics")
         why = ("API-only mode: no cgroup files on this host" if snap.mode == "api-only"
-               else "not running" if c.state.value != "running" else "collecting…")
+               else "not running" if c.state.value != "running"
+               else failed.error if failed is not None and failed.error else "collecting…")
         rows.append(Row("live-none", "", text(why, style="dim")))
         return rows
     if m.error:
@@ -200,10 +203,11 @@ def _disk_rows(c: Container, snap: Snapshot) -> list[Row]:
     assert d is not None
     cdir = d.container_dir.value
     rows = [_section(f"On disk  {cdir}/")]
+    r = snap.result("disk_files")
     files = snap.files_of(c.id)
     if files is None:
-        rows.append(Row("disk-none", "", text(snap.disk_error or "…", style="yellow"),
-                        f"ls -l {shlex.quote(cdir)}"))
+        why = r.error if r is not None and r.key == c.id and r.error else "…"
+        rows.append(Row("disk-none", "", text(why, style="yellow"), f"ls -l {shlex.quote(cdir)}"))
         return rows
     for f in files:
         rows.append(_file_row(f, c.id))
@@ -220,8 +224,15 @@ def _file_row(f: DiskFile, cid: str) -> Row:
                open_path=f.path if f.kind != "dir" else "", open_kind=f.kind)
 
 
-class OverviewPane(LiveTable):
+class OverviewPane(LiveTable, Pane):
     """Field/value table for the selected container."""
+
+    PANE_ID = "overview"
+    TITLE = "Overview"
+    KEY = "1"
+    SUMMARY = "The selected container as docker inspect, its cgroup and its files on disk show it"
+    SOURCES = ("disk_files",)
+    HELP = (("enter", "open the file under the cursor (On disk: pretty JSON, log tail)"),)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__((Column("field", "", 18), Column("value", "", 0)), show_header=False, **kwargs)

@@ -13,10 +13,21 @@ from collections.abc import Callable
 
 import pytest
 
-from tui.backend.hub import Hub, HubConfig
-from tui.backend.model import Snapshot, snapshot_from_jsonable
+from tui.backend.hub import LOCAL_RETRY_S, Hub, HubConfig
+from tui.backend.model import FileRequest, Snapshot
+from tui.backend.procfs import HostPaths
+from tui.backend.serial import snapshot_from_jsonable
+from tui.backend.sources import VALUE_TYPES
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+async def until(pred: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll ``pred`` until it holds (bounded)."""
+    async def loop() -> None:
+        while not pred():
+            await asyncio.sleep(0.02)
+    await asyncio.wait_for(loop(), timeout)
 
 
 class Recorder:
@@ -54,8 +65,8 @@ class Recorder:
 async def test_limits_pid_and_state(make_container) -> None:
     c = make_container(mem_limit="64m", nano_cpus=1_500_000_000, pids_limit=50, cpu_shares=512)
     async with Recorder(Hub(HubConfig(interval=0.5))) as rec:
-        snap = await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.metrics is not None
-                                  and x.metrics.cpu_percent.value is not None)
+        snap = await rec.wait_for(lambda s: (m := s.metrics_of(c.id)) is not None
+                                  and m.cpu_percent.value is not None)
     got = snap.container(c.id)
     assert got is not None and got.detail is not None
     assert got.name.value == c.name
@@ -67,7 +78,7 @@ async def test_limits_pid_and_state(make_container) -> None:
     assert lim.pids_limit.value == 50
     assert lim.cpu_shares.value == 512
     assert got.image_fq == "docker.io/itui/mini:latest"
-    m = got.metrics
+    m = snap.metrics_of(c.id)
     assert m is not None
     assert m.mem_limit.value == 64 * 1024 * 1024
     assert m.pids.value == 1
@@ -88,7 +99,7 @@ async def test_stop_and_remove_follow_the_event(make_container) -> None:
         snap = await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.state.value == "exited",
                                   timeout=5)
         got = snap.container(c.id)
-        assert got is not None and got.exit_code.value == 137 and got.metrics is None
+        assert got is not None and got.exit_code.value == 137 and snap.metrics_of(c.id) is None
         assert any(e.action == "die" and e.actor_id == c.id for e in snap.events)
         await asyncio.to_thread(c.remove)
         snap = await rec.wait_for(lambda s: s.container(c.id) is None, timeout=5)
@@ -111,10 +122,12 @@ async def test_pause_and_rename_follow_the_event(make_container) -> None:
 async def test_resync_after_the_event_stream_breaks(make_container) -> None:
     async with Recorder(Hub(HubConfig(interval=30.0))) as rec:
         await rec.wait_for(lambda s: s.engine is not None)
-        reader = rec.hub._reader
-        assert reader is not None and reader._stream is not None
-        reader._stream.close()  # the daemon dropping us looks like this from the reader
-        await asyncio.sleep(0.2)
+        producer = rec.hub.link.producer
+        assert producer is not None
+        await until(lambda: producer.streaming)
+        breaks = producer.breaks
+        producer.interrupt()  # the daemon dropping us looks like this from the producer
+        await rec.wait_for(lambda s: producer.breaks > breaks, timeout=5)
         c = await asyncio.to_thread(make_container)
         snap = await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.state.value == "running")
         assert snap.engine is not None
@@ -126,25 +139,31 @@ async def test_selected_container_files(make_container) -> None:
     hub.select(c.id)
     async with Recorder(hub) as rec:
         snap = await rec.wait_for(lambda s: s.files_of(c.id) is not None)
-    names = {f.name for f in snap.files_of(c.id) or ()}
-    assert {"config.v2.json", "hostconfig.json", "hostname", "hosts", "resolv.conf",
-            f"{c.id}-json.log"} <= names
-    cfg = next(f for f in snap.files_of(c.id) or () if f.name == "config.v2.json")
-    view = hub.read_file(cfg.path, cfg.kind)
-    assert view.error == "" and c.id in view.text and view.text.startswith("{\n")
-    assert hub.read_file("/etc/shadow", "text").error  # only files the snapshot listed
+        names = {f.name for f in snap.files_of(c.id) or ()}
+        assert {"config.v2.json", "hostconfig.json", "hostname", "hosts", "resolv.conf",
+                f"{c.id}-json.log"} <= names
+        cfg = next(f for f in snap.files_of(c.id) or () if f.name == "config.v2.json")
+        res = await hub.request("file", FileRequest(cfg.path, cfg.kind))
+        view = res.value
+        assert res.key == cfg.path and view.error == "" and c.id in view.text and view.text.startswith("{\n")
+        shadow = await hub.request("file", FileRequest("/etc/shadow", "text"))
+        assert shadow.value.error and not shadow.value.text  # only files the listing named
 
 
 def test_snapshot_json_cli(make_container) -> None:
     c = make_container(name=f"itui-cli-{os.getpid()}")
     out = subprocess.run([sys.executable, "-m", "tui.cli", "snapshot", "--json", "--container", c.name],
                          capture_output=True, text=True, timeout=60, cwd=REPO, check=True)
-    snap = snapshot_from_jsonable(json.loads(out.stdout))
+    snap = snapshot_from_jsonable(json.loads(out.stdout), VALUE_TYPES)
     got = snap.container(c.id)
     assert got is not None and got.state.value == "running" and got.pid.value > 0
-    assert got.metrics is not None and got.metrics.cpu_percent.value is not None
-    assert snap.files_of(c.id)
+    m = snap.metrics_of(c.id)
+    assert m is not None and m.cpu_percent.value is not None
+    assert snap.files_of(c.id) and snap.result("disk_files").key == c.id
     assert snap.engine is not None and snap.engine.server_version.value
+    names = {r.name for r in snap.sources}
+    assert names == set(VALUE_TYPES) - {"file"}, names  # every source but the on-demand one
+    assert all(r.runs >= 1 and not r.error for r in snap.sources), [r for r in snap.sources if r.error]
 
 
 def test_snapshot_cli_without_engine() -> None:
@@ -152,7 +171,7 @@ def test_snapshot_cli_without_engine() -> None:
     out = subprocess.run([sys.executable, "-m", "tui.cli", "snapshot", "--json"], env=env,
                          capture_output=True, text=True, timeout=60, cwd=REPO)
     assert out.returncode == 1
-    snap = snapshot_from_jsonable(json.loads(out.stdout))
+    snap = snapshot_from_jsonable(json.loads(out.stdout), VALUE_TYPES)
     assert snap.engine is None and snap.mode == "no-engine"
     assert snap.endpoint == "unix:///nonexistent/docker.sock" and snap.engine_error
 
@@ -170,22 +189,31 @@ def test_non_root_user_in_docker_group(make_container, tmp_path) -> None:
            "/usr/bin/python3", "-m", "tui.cli", "snapshot", "--json", "--container", c.name]
     out = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    snap = snapshot_from_jsonable(json.loads(out.stdout))
+    snap = snapshot_from_jsonable(json.loads(out.stdout), VALUE_TYPES)
     assert not snap.host.root and snap.host.uid == 65534
     got = snap.container(c.id)
     assert got is not None and got.pid.value > 0
-    assert got.metrics is not None and got.metrics.mem_used.value  # cgroup files are world-readable
-    assert "needs root" in snap.disk_error
+    m = snap.metrics_of(c.id)
+    assert m is not None and m.mem_used.value  # cgroup files are world-readable
+    files = snap.result("disk_files")
+    assert files is not None and "needs root" in files.error and files.unavailable
+    assert not snap.errors  # needing root is said in place, it is no failure
     assert not snap.host.can_read_namespaces
 
 
 class _Forwarder(threading.Thread):
-    """A TCP listener on loopback that relays to the engine's unix socket (a 'remote' engine)."""
+    """A listener that relays to the engine's unix socket: TCP on loopback (a 'remote' engine),
+    or a unix socket at ``path`` (a local engine at another address)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None = None) -> None:
         super().__init__(daemon=True)
-        self.srv = socket.create_server(("127.0.0.1", 0))
-        self.port = self.srv.getsockname()[1]
+        if path is None:
+            self.srv = socket.create_server(("127.0.0.1", 0))
+            self.port = self.srv.getsockname()[1]
+        else:
+            self.srv = socket.socket(socket.AF_UNIX)
+            self.srv.bind(path)
+            self.srv.listen()
 
     def run(self) -> None:
         while True:
@@ -247,17 +275,20 @@ class _ListRefusingForwarder(_Forwarder):
 
 
 async def test_endpoint_refusing_the_list_backs_off_and_says_why() -> None:
-    """An engine that connects but refuses /containers/json is retried with backoff, not in a
-    tight loop, and the snapshots say what went wrong."""
+    """An engine that answers ping/version/info but refuses /containers/json stays connected;
+    the list source says why and is retried with back-off, not in a tight loop."""
     fwd = _ListRefusingForwarder()
     fwd.start()
     try:
         env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{fwd.port}")
         async with Recorder(Hub(HubConfig(interval=0.5, environ=env))) as rec:
-            snap = await rec.wait_for(lambda s: s.engine is None and "403" in s.engine_error)
-            await asyncio.sleep(3.0)
-        assert 1 <= fwd.refused <= 4, fwd.refused  # backoff 1 s, 2 s, ... (a tight loop: hundreds)
-        assert snap.retry_in >= 1
+            snap = await rec.wait_for(lambda s: (r := s.result("containers")) is not None and "403" in r.error)
+            assert snap.engine is not None and not snap.containers
+            assert snap.errors and snap.errors[0].name == "containers"
+            # back-off: 5 s, then 10 s; a tight loop would refuse hundreds of times
+            await rec.wait_for(lambda s: s.result("containers").runs >= 2, timeout=15)
+            assert fwd.refused == 2
+            assert rec.snaps[-1].engine is not None
     finally:
         fwd.srv.close()
 
@@ -273,6 +304,58 @@ async def test_remote_endpoint_is_api_only(make_container) -> None:
         assert snap.mode == "api-only"
         assert "remote endpoint" in snap.host.local_reason
         got = snap.container(c.id)
-        assert got is not None and got.metrics is None and got.pid.value > 0
+        assert got is not None and snap.metrics_of(c.id) is None and got.pid.value > 0
+        assert snap.result("metrics").error.startswith("API-only mode")
     finally:
         fwd.srv.close()
+
+
+async def test_a_host_file_error_is_its_sources_error_not_the_engines(make_container, tmp_path) -> None:
+    """An unreadable /proc/self/mountinfo (here: a directory) fails the metrics source only:
+    the engine stays connected and the list stays live."""
+    c = make_container()  # first: the tree below links the PIDs that exist now
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    for name in os.listdir("/proc"):
+        if name != "self":
+            os.symlink(f"/proc/{name}", proc / name)
+    (proc / "self" / "mountinfo").mkdir(parents=True)
+    hub = Hub(HubConfig(interval=0.2, paths=HostPaths(proc=str(proc))))
+    async with Recorder(hub) as rec:
+        snap = await rec.wait_for(lambda s: s.container(c.id) is not None and (r := s.result("metrics")) is not None
+                                  and r.error != "" and r.runs >= 2)
+        assert snap.engine is not None and snap.mode == "local"
+        assert "mountinfo" in snap.result("metrics").error
+        assert [r.name for r in snap.errors] == ["metrics"]
+        await asyncio.to_thread(c.stop, timeout=0)  # the list still follows events
+        snap = await rec.wait_for(lambda s: s.container(c.id).state.value == "exited", timeout=5)
+        assert snap.engine is not None
+
+
+async def test_a_local_engine_that_comes_back_is_retried_every_half_second(tmp_path) -> None:
+    """A local socket is retried at a fixed short interval (no growing back-off), so an engine
+    that comes back is seen within a second of answering."""
+    path = str(tmp_path / "docker.sock")
+    env = dict(os.environ, DOCKER_HOST=f"unix://{path}")
+    async with Recorder(Hub(HubConfig(interval=0.5, environ=env))) as rec:
+        await rec.wait_for(lambda s: s.engine is None and s.engine_error != "" and len(rec.snaps) >= 3)
+        assert {s.retry_in for s in rec.snaps if s.engine is None} == {LOCAL_RETRY_S}
+        fwd = _Forwarder(path)
+        fwd.start()
+        try:
+            snap = await rec.wait_for(lambda s: s.engine is not None and s.result("containers") is not None,
+                                      timeout=5)
+            assert snap.engine_error == "" and snap.retry_in == 0
+        finally:
+            fwd.srv.close()
+
+
+async def test_a_remote_engine_is_retried_with_back_off() -> None:
+    srv = socket.create_server(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    srv.close()  # nothing listens there now
+    env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{port}")
+    async with Recorder(Hub(HubConfig(interval=0.5, environ=env))) as rec:
+        await rec.wait_for(lambda s: s.retry_in >= 2.0)
+    retries = [s.retry_in for s in rec.snaps if s.retry_in]
+    assert retries[0] == 1.0 and max(retries) == 2.0

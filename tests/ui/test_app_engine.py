@@ -8,12 +8,14 @@ through the ``make_container`` fixture, which removes only those. Waits are boun
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from textual.widgets import Log, Static
 
-from tui.app import Config, EngineScreen, InternalsApp, make_app
+from tui.app import Config, InternalsApp, make_app
+from widgets.view_screen import ViewScreen
 from tui.backend.hub import Hub, HubConfig
 from widgets.events import EventsPane
 from widgets.live_table import LiveTable
@@ -183,9 +185,9 @@ async def test_no_engine_mode_says_so_and_keeps_running(wait_for) -> None:
 
         # Still alive and answering keys: the engine view opens and closes.
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EngineScreen), what="the engine view")
+        await wait_for(pilot, lambda: isinstance(app.screen, ViewScreen), what="the engine view")
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, EngineScreen), what="back")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ViewScreen), what="back")
         assert app.is_running
         assert app.return_code is None
 
@@ -227,7 +229,7 @@ async def test_engine_view_shows_version_and_images(docker_client, wait_for) -> 
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.engine is not None,
                        what="the first engine snapshot")
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EngineScreen), what="the engine view")
+        await wait_for(pilot, lambda: isinstance(app.screen, ViewScreen), what="the engine view")
         screen = app.screen
         info = screen.query_one("#engine-info", LiveTable)
         images = screen.query_one("#engine-images", LiveTable)
@@ -243,19 +245,29 @@ async def test_engine_view_shows_version_and_images(docker_client, wait_for) -> 
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="back to the main screen")
-        assert not isinstance(app.screen, EngineScreen)
+        assert not isinstance(app.screen, ViewScreen)
 
 
 async def test_open_config_file_from_overview(make_container, wait_for) -> None:
-    """Enter on the overview's ``config.v2.json`` row opens the pretty JSON, which holds the ID."""
+    """Enter on the overview's ``config.v2.json`` row opens the pretty JSON, which holds the ID.
+
+    An exited decoy sorts first, so the overview shows another container's files before the
+    jump: the test must wait for its own container's files, not for any.
+    """
+    make_container(start=False, name=f"a-itui-decoy-{uuid.uuid4().hex[:8]}")
     c = make_container()
     app = live_app()
     async with app.run_test(size=SIZE) as pilot:
         overview = app.query_one(OverviewPane)
         await wait_for(pilot, lambda: c.id in app.container_list.table.rows, what=f"row {c.name}")
         app.jump_to(c.id)
-        await wait_for(pilot, lambda: "file-config.v2.json" in overview.rows,
-                       what="the on-disk files of the selected container")
+
+        def own_files() -> bool:
+            found = overview.row_source("file-config.v2.json")
+            return (overview.rows.get("id") is not None and cell_text(overview, "id", "value") == c.id
+                    and found is not None and f"/{c.id}/" in found[0])
+
+        await wait_for(pilot, own_files, what="the on-disk files of the selected container")
         overview.focus()
         overview.move_cursor(key="file-config.v2.json")
         await pilot.pause()

@@ -7,6 +7,7 @@ No engine is needed: the snapshot was recorded on a real engine and holds contai
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -243,21 +244,29 @@ async def test_filter_box_takes_letters_that_are_app_keys(lab_snapshot, wait_for
 
 
 async def test_events_footer_matches_highlighted_event(lab_snapshot, wait_for) -> None:
-    """After ``8`` the footer must not describe an event other than the highlighted one."""
+    """In the events pane the footer names the highlighted event, and follows the cursor."""
     app = replay_app(lab_snapshot)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app, wait_for)
-        await pilot.press("8")
+        await pilot.press("8", "enter")
         events = app.query_one(EventsPane)
-        await wait_for(pilot, lambda: events.row_count == len(lab_snapshot.events), what="all events")
-        await pilot.pause()
-        top = lab_snapshot.events[0]  # newest: #54, container start (evil)
+        await wait_for(pilot, lambda: events.row_count == len(lab_snapshot.events) and events.has_focus,
+                       what="all events, focused")
+        bar = app.query_one(ProvenanceBar)
+
+        def footer_names(ev: Any) -> bool:
+            since = ev.time_nano // 1_000_000_000
+            verb = ev.action.split(":", 1)[0]
+            text = bar.content.plain
+            return (text.startswith(" source  event: ") and f"--since {since} " in text
+                    and f"--filter type={ev.type} --filter event={verb}" in text)
+
+        top, second = lab_snapshot.events[0], lab_snapshot.events[1]
         assert events.cursor_key == str(top.seq)
-        footer = app.query_one(ProvenanceBar).content.plain
-        if "event:" in footer:
-            since = top.time_nano // 1_000_000_000
-            assert f"--since {since} " in footer and "--filter type=container --filter event=start" in footer, \
-                footer
+        await wait_for(pilot, lambda: footer_names(top), what=f"the footer on event #{top.seq}")
+        await pilot.press("j")
+        assert events.cursor_key == str(second.seq)
+        await wait_for(pilot, lambda: footer_names(second), what=f"the footer on event #{second.seq}")
 
 
 async def test_enter_moves_into_tab_and_escape_back(lab_snapshot, wait_for) -> None:
@@ -325,3 +334,49 @@ async def test_a_failing_backend_is_restarted(lab_snapshot, wait_for) -> None:
         await wait_for(pilot, lambda: app.container_list.table.row_count == 7, timeout=10,
                        what="the snapshot after the restart")
         assert FailsOnce.runs == 2
+
+
+async def test_palette_entries_show_untrusted_text_literally(lab_snapshot, wait_for) -> None:
+    """A recording is untrusted input: a container whose image holds markup is listed
+    in the palette with that text as typed, in the entry and in its help line."""
+    evil = next(c for c in lab_snapshot.containers if c.name.value == "evil")
+    forged = replace(evil, image=replace(evil.image, value="[b]x[/b]:[red]1"), image_fq="reg/[b]x[/b]:[red]1")
+    containers = tuple(forged if c.id == evil.id else c for c in lab_snapshot.containers)
+    sources = tuple(replace(r, value=containers) if r.name == "containers" else r for r in lab_snapshot.sources)
+    app = replay_app(replace(lab_snapshot, sources=sources))
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await pilot.press(*"evil")
+        commands = app.screen.query_one(CommandList)
+
+        def entry() -> str:
+            for i in range(commands.option_count):
+                prompt = commands.get_option_at_index(i).prompt
+                plain = getattr(prompt, "plain", str(prompt))
+                if "Container: evil" in plain:
+                    return plain
+            return ""
+
+        await wait_for(pilot, entry, what="the evil entry")
+        assert "([b]x[/b]:[red]1, running)" in entry()
+        assert "reg/[b]x[/b]:[red]1" in entry()  # the help line: fully qualified image, literally
+
+
+async def test_list_keeps_the_focus_when_the_engine_comes_back(lab_snapshot, wait_for) -> None:
+    """No engine hides the table; when the engine is back the table is shown and focused again,
+    so ``j`` moves the cursor at once (no click or tab needed)."""
+    gone = Snapshot(seq=1, taken_at=lab_snapshot.taken_at, host=lab_snapshot.host,
+                    endpoint=lab_snapshot.endpoint, engine_error="Connection refused", retry_in=0.5)
+    app = make_app(ReplayBackend([lab_snapshot, gone, lab_snapshot], delay=0.3), Config())
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.container_list.table
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.engine is None, what="no engine")
+        assert not table.display
+        await wait_for(pilot, lambda: app.snapshot.engine is not None and table.display, what="the engine back")
+        await pilot.pause()
+        assert table.has_focus
+        first = table.cursor_key
+        await pilot.press("j")
+        assert table.cursor_key != first

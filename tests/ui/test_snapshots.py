@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from textual.widgets import TabbedContent
 
-from tui.app import Config, EngineScreen, InternalsApp, make_app
+from tui.app import Config, InternalsApp, make_app
 from tui.backend.model import Snapshot
 from tui.backend.replay import ReplayBackend
-from widgets.events import EventsPane
-from widgets.live_table import LiveTable
-from widgets.overview import OverviewPane
+from widgets.registry import PANES, find
+from widgets.view_screen import ViewScreen
 
 TERMINAL = (160, 45)
 FIXED_TIME = 1795951183.0  # the lab recording's own clock (2026-11-29)
@@ -28,16 +29,24 @@ def snapshot_app(snap: Snapshot, **config: Any) -> InternalsApp:
     return app
 
 
-def test_containers_and_overview_web(snap_compare, lab_snapshot, wait_for) -> None:
-    """Containers list and the overview of ``web`` (``--container web``), with its on-disk files."""
+@pytest.mark.parametrize("pane", [p.PANE_ID for p in PANES])
+def test_pane(snap_compare, lab_snapshot, wait_for, pane: str) -> None:
+    """Every registered pane, opened with ``--container web --tab <pane>`` on the recording."""
     web = next(c.id for c in lab_snapshot.containers if c.name.value == "web")
-    app = snapshot_app(lab_snapshot, container="web")
+    app = snapshot_app(lab_snapshot, container="web", tab=pane)
+    spec = find(pane)
+    assert spec is not None
 
     async def run_before(pilot: Any) -> None:
-        overview = app.query_one(OverviewPane)
-        await wait_for(pilot, lambda: app.container_list.table.row_count == 7, what="7 rows")
-        await wait_for(pilot, lambda: app.selected == web and "file-config.v2.json" in overview.rows,
-                       what="web's overview")
+        await wait_for(pilot, lambda: app.container_list.table.row_count == 7 and app.selected == web,
+                       what="web selected")
+        if spec.SCREEN:
+            await wait_for(pilot, lambda: isinstance(app.screen, ViewScreen) and app.screen.is_mounted,
+                           what=f"the {pane} view")
+        else:
+            await wait_for(pilot, lambda: app.query_one(TabbedContent).active == pane, what=f"the {pane} tab")
+        await pilot.pause()
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
 
@@ -52,34 +61,6 @@ def test_narrow_terminal(snap_compare, lab_snapshot, wait_for) -> None:
                        what="web selected")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
-
-
-def test_events_tab(snap_compare, lab_snapshot, wait_for) -> None:
-    """The events tab (``8``): the recorded feed, newest first."""
-    app = snapshot_app(lab_snapshot)
-
-    async def run_before(pilot: Any) -> None:
-        await wait_for(pilot, lambda: app.container_list.table.row_count == 7, what="7 rows")
-        await pilot.press("8")
-        events = app.query_one(EventsPane)
-        await wait_for(pilot, lambda: events.row_count == len(lab_snapshot.events), what="all events")
-
-    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
-
-
-def test_engine_view(snap_compare, lab_snapshot, wait_for) -> None:
-    """The engine view (``e``): docker version / info, images, /proc/cgroups."""
-    app = snapshot_app(lab_snapshot)
-
-    async def run_before(pilot: Any) -> None:
-        await wait_for(pilot, lambda: app.container_list.table.row_count == 7, what="7 rows")
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EngineScreen), what="the engine view")
-        await wait_for(pilot, lambda: app.screen.query_one("#engine-images", LiveTable).row_count == 2
-                       and app.screen.query_one("#engine-info", LiveTable).row_count > 10,
-                       what="the engine tables")
-
-    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
 
 
 def test_no_engine(snap_compare, lab_snapshot, wait_for) -> None:

@@ -12,14 +12,14 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import docker
 from docker.context import ContextAPI
 from docker.utils import kwargs_from_env
 
+from .collect import ALL, Context, SourceState, Unavailable
 from .model import (
     ComponentVersion, Container, ContainerDetail, DockerEvent, EngineInfo, ImageInfo, Limits,
     MountInfo, NetworkAttachment, PortMapping, Sourced, inspect_source, parse_docker_time,
@@ -113,14 +113,21 @@ def _exit_code_from_status(status: str) -> int | None:
 # ---------------------------------------------------------------- containers
 
 def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None,
-                        detail: ContainerDetail | None = None) -> Container:
+                        detail: ContainerDetail | None = None, fresh: bool = False) -> Container:
     """Build a :class:`Container` from one ``/containers/json`` item and its cached inspect
-    (``detail``, when given, is that inspect already translated)."""
+    (``detail``, when given, is that inspect already translated).
+
+    ``fresh``: the inspect was taken after the list, for an event; its state and name win, since
+    the engine sends some events (``pause``) before the list's view of the container catches up.
+    """
     cid = item["Id"]
     names = item.get("Names") or [""]
     name = names[0].lstrip("/")
     image = item.get("Image") or ""
     state = item.get("State") or ""
+    if fresh and inspect is not None:
+        state = (inspect.get("State") or {}).get("Status") or state
+        name = (inspect.get("Name") or "").lstrip("/") or name
     status = item.get("Status") or ""
     exit_code = _exit_code_from_status(status)
     pid = 0
@@ -313,49 +320,54 @@ def event_from_api(seq: int, raw: dict[str, Any]) -> DockerEvent:
                        attributes=attrs)
 
 
-class EventReader(threading.Thread):
-    """Reads the Docker events stream in its own thread and hands each raw event to ``on_event``.
+# ---------------------------------------------------------------- sources
 
-    The reader never blocks on its consumer (the daemon drops events for subscribers that stall
-    more than 100 ms). When the stream breaks it calls ``on_break(exc)`` and ends; the hub
-    reconnects, replays with ``since`` and resyncs.
-    """
+CONTAINER_EVENTS = frozenset({
+    "container:create", "container:start", "container:restart", "container:stop", "container:kill",
+    "container:die", "container:oom", "container:destroy", "container:remove", "container:pause",
+    "container:unpause", "container:rename", "container:update", "container:commit",
+    "network:connect", "network:disconnect",
+})
+"""Events that change what the list or inspect shows (``remove`` is Podman's ``destroy``)."""
 
-    def __init__(self, client: docker.DockerClient, since: float | None,
-                 on_event: Callable[[dict[str, Any]], None],
-                 on_break: Callable[[BaseException | None], None]) -> None:
-        super().__init__(name="docker-events", daemon=True)
-        self._client = client
-        self._since = since
-        self._on_event = on_event
-        self._on_break = on_break
-        self._stream: Any = None
-        self._closed = threading.Event()
 
-    def run(self) -> None:
-        error: BaseException | None = None
-        try:
-            kwargs: dict[str, Any] = {"decode": True}
-            if self._since is not None:
-                kwargs["since"] = self._since
-                kwargs["until"] = None
-            self._stream = self._client.api.events(**kwargs)
-            for raw in self._stream:
-                if self._closed.is_set():
-                    return
-                if isinstance(raw, dict):
-                    self._on_event(raw)
-        except BaseException as exc:  # noqa: BLE001 - any break ends the stream the same way
-            error = exc
-        if not self._closed.is_set():
-            self._on_break(error)
+def _api(ctx: Context) -> Any:
+    if ctx.api is None:
+        raise Unavailable("not connected to an engine")
+    return ctx.api
 
-    def close(self) -> None:
-        self._closed.set()
-        stream = self._stream
-        if stream is not None:
+
+def collect_containers(ctx: Context, state: SourceState) -> tuple[Container, ...]:
+    """Every container: one ``api.containers(all=True)``, and ``inspect`` only for containers
+    that are new or that an event touched (the translated inspect is cached in ``state``)."""
+    api = _api(ctx)
+    items = api.containers(all=True)
+    inspect: dict[str, dict[str, Any]] = state.cache.setdefault("inspect", {})
+    details: dict[str, ContainerDetail] = state.cache.setdefault("details", {})
+    ids = {it["Id"] for it in items}
+    for gone in [cid for cid in inspect if cid not in ids]:
+        del inspect[gone]
+        details.pop(gone, None)
+    fresh = set()
+    for it in items:
+        cid = it["Id"]
+        if cid in ctx.touched or ALL in ctx.touched or cid not in inspect:
             try:
-                stream.close()
-            except Exception:  # closing a dead socket may raise; nothing left to do
-                pass
+                inspect[cid] = api.inspect_container(cid)
+                details[cid] = detail_from_inspect(inspect[cid])
+                fresh.add(cid)
+            except docker.errors.NotFound:  # removed between the list and the inspect
+                continue
+    out = [container_from_list(it, inspect.get(it["Id"]), details.get(it["Id"]), it["Id"] in fresh)
+           for it in items]
+    return tuple(sorted(out, key=lambda c: (c.name.value, c.id)))
 
+
+def collect_images(ctx: Context, state: SourceState) -> tuple[ImageInfo, ...]:
+    """``docker images``: on image events, and when the engine view opens."""
+    return images_from_api(_api(ctx).images())
+
+
+def collect_clients(ctx: Context, state: SourceState) -> tuple[ComponentVersion, ...]:
+    """Client versions (this app's SDK, the docker CLI): once, no engine needed."""
+    return client_components()

@@ -10,23 +10,11 @@ import json
 import os
 import shlex
 import stat
-from dataclasses import dataclass
 
-from .model import DiskFile
+from .collect import Context, SourceState, Unavailable
+from .model import DiskFile, FileRequest, FileView
 
 MAX_BYTES = 512 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class FileView:
-    """What the viewer shows for one file."""
-
-    path: str
-    text: str
-    size: int
-    truncated: bool
-    source: str
-    error: str = ""
 
 
 def _kind(name: str) -> str:
@@ -37,22 +25,24 @@ def _kind(name: str) -> str:
     return "text"
 
 
-def list_container_dir(cdir: str) -> tuple[DiskFile, ...]:
+def list_container_dir(cdir: str, open_dir: str | None = None) -> tuple[DiskFile, ...]:
     """Entries of ``<DockerRootDir>/containers/<id>/`` with sizes (lstat), sorted by name.
 
+    ``open_dir`` is where to read it (a fixture tree); paths in the result stay under ``cdir``.
     Raises ``PermissionError`` for a non-root user (the directory is ``drwx--x---``).
     """
     out = []
-    with os.scandir(cdir) as it:
+    with os.scandir(open_dir or cdir) as it:
         for e in it:
             try:
                 st = e.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue
+            path = os.path.join(cdir, e.name)
             if stat.S_ISDIR(st.st_mode):
-                out.append(DiskFile(e.name + "/", e.path, None, "dir"))
+                out.append(DiskFile(e.name + "/", path, None, "dir"))
             elif stat.S_ISREG(st.st_mode):
-                out.append(DiskFile(e.name, e.path, st.st_size, _kind(e.name)))
+                out.append(DiskFile(e.name, path, st.st_size, _kind(e.name)))
     return tuple(sorted(out, key=lambda f: (f.kind == "dir", f.name)))
 
 
@@ -90,13 +80,17 @@ def format_json_log(data: bytes) -> str:
     return "\n".join(out)
 
 
-def read_container_file(path: str, kind: str, max_bytes: int = MAX_BYTES) -> FileView:
-    """Read one container file for display: pretty JSON, a log tail, or plain text."""
+def read_container_file(path: str, kind: str, max_bytes: int = MAX_BYTES,
+                        open_path: str | None = None) -> FileView:
+    """Read one container file for display: pretty JSON, a log tail, or plain text.
+
+    ``open_path`` is where to read it (a fixture tree); the view names ``path``.
+    """
     name = os.path.basename(path)
     tail = kind == "log"
     source = f"tail -c {max_bytes} {shlex.quote(path)}" if tail else f"cat {shlex.quote(path)}"
     try:
-        data, size = _read_bounded(path, max_bytes, tail)
+        data, size = _read_bounded(open_path or path, max_bytes, tail)
     except PermissionError:
         return FileView(path, "", 0, False, source,
                         error=f"needs root: {path} is readable by root only")
@@ -116,3 +110,41 @@ def read_container_file(path: str, kind: str, max_bytes: int = MAX_BYTES) -> Fil
     else:
         text = data.decode("utf-8", "replace")
     return FileView(path, text, size, truncated, source)
+
+
+def _container_dir(ctx: Context) -> tuple[str, str]:
+    """The selected container's directory on the host, and where to open it."""
+    c = ctx.selected
+    if c is None or c.detail is None:
+        raise Unavailable("waiting for docker inspect")
+    cdir = c.detail.container_dir.value
+    if not cdir:
+        raise Unavailable("the engine did not report the container's directory")
+    root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
+    return cdir, ctx.paths.in_docker_root(cdir, root)
+
+
+def collect_disk_files(ctx: Context, state: SourceState) -> tuple[DiskFile, ...]:
+    """The files Docker keeps for the selected container, with sizes."""
+    cdir, where = _container_dir(ctx)
+    try:
+        return list_container_dir(cdir, where)
+    except PermissionError:
+        raise Unavailable(f"needs root: {cdir} is readable by root only (ls -l {shlex.quote(cdir)})") from None
+    except FileNotFoundError:
+        raise Unavailable(f"{cdir} not found on this host") from None
+    except OSError as exc:
+        raise OSError(f"cannot list {cdir}: {exc.strerror or exc}") from None
+
+
+def collect_file(ctx: Context, state: SourceState) -> FileView:
+    """Read one file the last listing named (on demand; never any other path)."""
+    req = ctx.arg
+    if not isinstance(req, FileRequest):
+        raise Unavailable("no file asked for")
+    listed = {f.path for f in ctx.value("disk_files", ())}
+    if req.path not in listed:
+        return FileView(req.path, "", 0, False, f"cat {shlex.quote(req.path)}",
+                        error="not one of the selected container's files")
+    root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
+    return read_container_file(req.path, req.kind, open_path=ctx.paths.in_docker_root(req.path, root))

@@ -3,17 +3,15 @@
 Every value the UI can focus carries its provenance: a :class:`Sourced` pairs the value with the
 shell command or file that reproduces it (``cat /sys/fs/cgroup/...``, ``docker inspect -f ...``).
 Everything here is a frozen dataclass made of plain types, so a snapshot can be shared between
-threads, compared cheaply, and written to / read back from JSON (:func:`to_jsonable`,
-:func:`from_jsonable`) for fixtures and for ``internals-tui snapshot --json``.
+threads, compared cheaply, and written to / read back from JSON (``serial.py``) for fixtures and
+for ``internals-tui snapshot --json``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
+import functools
 import shlex
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -102,6 +100,7 @@ class Metrics:
     pids_limit: Sourced[int | None] = Sourced(None)
     cgroup_dir: str = ""
     error: str = ""
+    container_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +223,6 @@ class Container:
     pid: Sourced[int] = Sourced(0)
     labels: tuple[tuple[str, str], ...] = ()
     detail: ContainerDetail | None = None
-    metrics: Metrics | None = None
 
     @property
     def short_id(self) -> str:
@@ -262,16 +260,61 @@ class DockerEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class SourceError:
-    """A backend source that failed on its last run, and why."""
+class FileView:
+    """What the file viewer shows for one file."""
 
+    path: str
+    text: str
+    size: int
+    truncated: bool
     source: str
-    message: str
+    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
+class FileRequest:
+    """What the on-demand ``file`` source is asked for: one of the selected container's files."""
+
+    path: str
+    kind: str
+
+    def __str__(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """The last run of one backend source: its value or its error, when and how fast.
+
+    ``unavailable`` marks an expected reason for having nothing to show (needs root, API-only
+    mode, not running): the owning pane says it, and it is not counted as a failure. ``key`` is
+    what the value is about for per-container sources (the selected container's ID) and
+    on-demand sources (the request).
+    """
+
+    name: str
+    value: Any = None
+    error: str = ""
+    unavailable: bool = False
+    taken_at: float = 0.0
+    duration: float = 0.0
+    runs: int = 0
+    key: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.runs > 0 and not self.error
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """Everything the UI shows, as of one instant."""
+    """Everything the UI shows, as of one instant.
+
+    ``sources`` holds every backend source's last result under its name (see
+    ``tui/backend/sources.py``); the properties below read the ones every view needs. The
+    engine connection itself (``engine``, ``engine_error``, ``retry_in``) and the Docker events
+    feed are the hub's own and stay fields.
+    """
 
     seq: int
     taken_at: float
@@ -280,14 +323,50 @@ class Snapshot:
     engine: EngineInfo | None = None
     engine_error: str = ""
     engine_hint: str = ""
-    clients: tuple[ComponentVersion, ...] = ()
     retry_in: float = 0.0
-    containers: tuple[Container, ...] = ()
-    images: tuple[ImageInfo, ...] = ()
     events: tuple[DockerEvent, ...] = ()
-    errors: tuple[SourceError, ...] = ()
-    disk_files: tuple[tuple[str, tuple[DiskFile, ...]], ...] = ()
-    disk_error: str = ""
+    sources: tuple[SourceResult, ...] = ()
+    selected: str = ""
+
+    @functools.cached_property
+    def _results(self) -> dict[str, SourceResult]:
+        return {r.name: r for r in self.sources}
+
+    def result(self, name: str) -> SourceResult | None:
+        """The last result of source ``name``, or None when it has not run."""
+        return self._results.get(name)
+
+    def value(self, name: str, default: Any = None) -> Any:
+        r = self._results.get(name)
+        return default if r is None or r.value is None else r.value
+
+    @functools.cached_property
+    def containers(self) -> tuple[Container, ...]:
+        return tuple(self.value("containers", ()))
+
+    @functools.cached_property
+    def images(self) -> tuple[ImageInfo, ...]:
+        return tuple(self.value("images", ()))
+
+    @functools.cached_property
+    def clients(self) -> tuple[ComponentVersion, ...]:
+        return tuple(self.value("clients", ()))
+
+    @functools.cached_property
+    def errors(self) -> tuple[SourceResult, ...]:
+        """Sources whose last run failed (expected unavailability, and the engine connection,
+        which ``engine_error`` tells, excluded)."""
+        return tuple(r for r in self.sources if r.error and not r.unavailable and r.name != "engine")
+
+    @functools.cached_property
+    def _metrics(self) -> dict[str, Metrics]:
+        live = {c.id for c in self.containers if c.state.value in ("running", "paused")}
+        return {m.container_id: m for m in self.value("metrics", ()) if m.container_id in live}
+
+    def metrics_of(self, cid: str) -> Metrics | None:
+        """Live cgroup figures of a running container on a local engine (never those of a
+        container the list already shows stopped: the list can be newer than the metrics)."""
+        return self._metrics.get(cid)
 
     @property
     def mode(self) -> str:
@@ -309,66 +388,11 @@ class Snapshot:
         return None
 
     def files_of(self, cid: str) -> tuple[DiskFile, ...] | None:
-        for key, files in self.disk_files:
-            if key == cid:
-                return files
-        return None
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Turn a model object into plain JSON types (dataclasses become dicts)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, (tuple, list)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    return obj
-
-
-def from_jsonable(tp: Any, data: Any) -> Any:
-    """Rebuild a model object of type ``tp`` from :func:`to_jsonable` output."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if data is None and type(None) in args:
+        """The selected container's files on disk, when the last listing was of ``cid``."""
+        r = self.result("disk_files")
+        if r is None or r.key != cid or r.error or r.value is None:
             return None
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return from_jsonable(arg, data)
-            except (TypeError, ValueError, KeyError):
-                continue
-        raise ValueError(f"no member of {tp} accepts {data!r}")
-    if origin is tuple:
-        args = typing.get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_jsonable(args[0], v) for v in data)
-        return tuple(from_jsonable(a, v) for a, v in zip(args, data, strict=True))
-    if dataclasses.is_dataclass(origin or tp):
-        cls = origin or tp
-        hints = typing.get_type_hints(cls)
-        if origin is not None:  # Sourced[X]: substitute the type parameter
-            (param,) = typing.get_args(tp)
-            hints = {k: (param if v is T else v) for k, v in hints.items()}
-        if not isinstance(data, dict):
-            raise TypeError(f"{cls.__name__} needs an object, got {data!r}")
-        kwargs = {f.name: from_jsonable(hints[f.name], data[f.name])
-                  for f in dataclasses.fields(cls) if f.name in data}
-        return cls(**kwargs)
-    if tp is Any or tp is T:
-        return data
-    if tp is float and isinstance(data, int):
-        return float(data)
-    if isinstance(tp, type) and not isinstance(data, tp):
-        raise TypeError(f"expected {tp.__name__}, got {data!r}")
-    return data
-
-
-def snapshot_from_jsonable(data: dict[str, Any]) -> Snapshot:
-    """Read back a snapshot written by ``internals-tui snapshot --json``."""
-    return from_jsonable(Snapshot, data)
+        return tuple(r.value)
 
 
 def inspect_source(name: str, template: str) -> str:

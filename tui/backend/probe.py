@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from .collect import Context, SourceState, Unavailable
 from .docker_api import endpoint_is_local_socket
 from .model import EngineInfo, HostInfo, Sourced
 from .procfs import HostPaths, detect_cgroup_mode, read_mountinfo, read_proc_cgroup, read_proc_cgroups
@@ -84,3 +85,17 @@ def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine:
     return HostInfo(root=host.root, cgroup_mode=host.cgroup_mode, uid=host.uid, local=local,
                     local_reason=reason, can_read_namespaces=can_ns and local, proc_cgroups=host.proc_cgroups,
                     cgroup_controllers=host.cgroup_controllers)
+
+
+def collect_host(ctx: Context, state: SourceState) -> HostInfo:
+    """This machine's cgroup layout and privileges (once; no engine needed)."""
+    return probe_host(ctx.paths)
+
+
+def collect_access(ctx: Context, state: SourceState) -> HostInfo:
+    """Local or API-only, and what this user may read: re-probed when the list changes."""
+    host = ctx.value("host") or probe_host(ctx.paths)
+    if ctx.engine is None:
+        raise Unavailable("not connected to an engine")
+    running = [(c.id, c.pid.value) for c in ctx.containers if c.state.value == "running" and c.pid.value]
+    return probe_engine_access(ctx.paths, host, ctx.endpoint, ctx.engine, running)

@@ -20,14 +20,26 @@ _NS_PER_TICK = 1_000_000_000 // CLK_TCK
 
 @dataclass(frozen=True)
 class HostPaths:
-    """Where the host's procfs and sysfs are: the live host by default, or a fixture tree.
+    """Where the host's procfs, sysfs and the engine's data root are: the live host by default,
+    or a fixture tree.
 
-    Paths found in host data (mountinfo mount points, cgroup dirs) are always absolute host paths
-    such as ``/sys/fs/cgroup/memory/docker/<id>``; :meth:`host` turns one into the path to open.
+    Paths found in host data (mountinfo mount points, cgroup dirs, inspect's ``HostnamePath``)
+    are always absolute host paths such as ``/sys/fs/cgroup/memory/docker/<id>``; :meth:`host`
+    turns one into the path to open. ``docker`` (empty: the real one) stands for the engine's
+    ``DockerRootDir``, whatever directory ``docker info`` names; :meth:`in_docker_root` maps a
+    path under it.
     """
 
     proc: str = "/proc"
     sys: str = "/sys"
+    docker: str = ""
+
+    def in_docker_root(self, path: str, docker_root_dir: str) -> str:
+        """Map a path under the engine's ``DockerRootDir`` onto the injected data root."""
+        root = docker_root_dir.rstrip("/")
+        if self.docker and root and (path == root or path.startswith(root + "/")):
+            return self.docker + path[len(root):]
+        return path
 
     def host(self, path: str) -> str:
         """Map an absolute host path onto the injected roots (``/sys/...`` and ``/proc/...``)."""

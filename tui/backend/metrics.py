@@ -1,0 +1,105 @@
+"""The containers list's live figures: CPU %, memory and PIDs of every running container.
+
+Read from cgroup files (``cgroups.py``) the way ``docker stats`` computes them, never from the
+stats API. A container's cgroup directory is resolved once per init PID and cached; CPU % needs
+two samples, so a container seen for the first time asks for a second sample soon.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .cgroups import (
+    ContainerCgroup, cgroup_from_driver, cgroup_mounts, cpu_percent, effective_memory_limit,
+    memory_used, read_cgroup_sample, resolve_container_cgroup,
+)
+from .collect import Context, SourceState
+from .model import Container, Metrics, Sourced
+from .procfs import read_mem_total, read_mountinfo, read_system_cpu
+
+FIRST_DELTA_S = 0.1
+"""The first CPU % is measured over this window, so it shows up early."""
+RESAMPLE_FRACTION = 0.8
+"""A run sooner than this fraction of the interval (after a list change) samples only the
+containers that have no CPU % yet."""
+
+
+def collect_metrics(ctx: Context, state: SourceState) -> tuple[Metrics, ...]:
+    """One :class:`Metrics` per running (or paused) container with a host PID."""
+    cache = state.cache
+    if "mounts" not in cache:
+        cache["mounts"] = cgroup_mounts(read_mountinfo(ctx.paths))
+        cache["mem_total"] = read_mem_total(ctx.paths)
+    sys_ns, online = read_system_cpu(ctx.paths)
+    now = time.monotonic()
+    known: dict[str, Metrics] = cache.setdefault("known", {})
+    prev: dict[str, tuple[int, int]] = cache.setdefault("prev", {})
+    cgroups: dict[str, tuple[int, ContainerCgroup]] = cache.setdefault("cgroups", {})
+    full = now - cache.get("full_at", 0.0) >= ctx.interval * RESAMPLE_FRACTION
+    if full:
+        cache["full_at"] = now
+    live = {c.id: c for c in ctx.containers if c.state.value in ("running", "paused") and c.pid.value}
+    for table in (known, prev, cgroups):
+        for cid in [k for k in table if k not in live]:
+            del table[cid]
+    out = []
+    for cid, c in live.items():
+        m = known.get(cid)
+        if full or m is None or m.cpu_percent.value is None:
+            m = _sample(ctx, cache, c, sys_ns, online)
+            known[cid] = m
+        out.append(m)
+        if m.cpu_percent.value is None and not m.error:
+            state.next_in = FIRST_DELTA_S
+    return tuple(out)
+
+
+def _cgroup_of(ctx: Context, cache: dict[str, Any], c: Container) -> ContainerCgroup | None:
+    cgroups: dict[str, tuple[int, ContainerCgroup]] = cache["cgroups"]
+    pid = c.pid.value
+    cached = cgroups.get(c.id)
+    if cached is not None and cached[0] == pid:
+        return cached[1]
+    cg = resolve_container_cgroup(ctx.paths, cache["mounts"], pid, c.id)
+    if cg is None and ctx.engine is not None:
+        parent = c.detail.cgroup_parent if c.detail else ""
+        cg = cgroup_from_driver(ctx.paths, cache["mounts"], ctx.engine.cgroup_driver.value, parent, c.id)
+    if cg is not None:  # cached per init PID: a restart resolves again
+        cgroups[c.id] = (pid, cg)
+    return cg
+
+
+def _sample(ctx: Context, cache: dict[str, Any], c: Container, sys_ns: int, online: int) -> Metrics:
+    pid = c.pid.value
+    cg = _cgroup_of(ctx, cache, c)
+    if cg is None:
+        none: Sourced[Any] = Sourced(None)
+        return Metrics(none, none, none, none, container_id=c.id,
+                       error=f"no cgroup found for PID {pid} (cat /proc/{pid}/cgroup)")
+    s = read_cgroup_sample(ctx.paths, cg)
+    src = dict(s.sources)
+    cpu = None
+    if s.cpu_total_ns is not None:
+        cur = (s.cpu_total_ns, sys_ns)
+        cpu = cpu_percent(cache["prev"].get(c.id), cur, online)
+        cache["prev"][c.id] = cur
+    mem_total = cache["mem_total"]
+    limit = effective_memory_limit(s.mem_limit, mem_total) if mem_total else s.mem_limit
+    cpu_src = (f"{src.get('cpu_total_ns', '')} ; head -1 /proc/stat  (Δcontainer / Δsystem"
+               f" × {online} CPUs × 100, as docker stats)")
+    mem_src = (f"{src.get('mem_usage', '')} ; {src.get('mem_inactive_file', '')}"
+               "  (usage − inactive_file, as docker stats)")
+    clamped = s.mem_limit is None or bool(mem_total and s.mem_limit > mem_total)
+    lim_src = src.get("mem_limit", "") + ("  (unlimited: host MemTotal, as docker stats)" if clamped else "")
+    dirs = dict(cg.dirs)
+    return Metrics(
+        cpu_percent=Sourced(cpu, cpu_src),
+        mem_used=Sourced(memory_used(s), mem_src),
+        mem_limit=Sourced(limit, lim_src),
+        pids=Sourced(s.pids, src.get("pids", "")),
+        pids_limit=Sourced(s.pids_limit, src.get("pids_limit", "")),
+        cgroup_dir=dirs.get("memory") or dirs.get("") or next(iter(dirs.values()), ""),
+        container_id=c.id,
+    )
+

@@ -1,0 +1,30 @@
+"""The source registry: every collector the hub schedules, declared once.
+
+Order matters only for one-shot collection (``internals-tui snapshot``), which runs them in
+this order: a source comes after the ones whose values it reads. The engine connection and
+the Docker events feed are the hub's own (``link.py``), not entries here.
+"""
+
+from __future__ import annotations
+
+from . import docker_api, files, metrics, probe
+from .collect import Source
+from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
+
+SOURCES: tuple[Source, ...] = (
+    Source("host", probe.collect_host, HostInfo, needs_engine=False, always=True),
+    Source("clients", docker_api.collect_clients, tuple[ComponentVersion, ...], needs_engine=False),
+    Source("containers", docker_api.collect_containers, tuple[Container, ...], every=5.0,
+           events=docker_api.CONTAINER_EVENTS, scope="containers", always=True),
+    Source("access", probe.collect_access, HostInfo, after=("containers",), scope="containers", always=True),
+    Source("metrics", metrics.collect_metrics, tuple[Metrics, ...], tick=True, after=("containers",),
+           scope="containers", needs_local=True, always=True, samples=2),
+    Source("images", docker_api.collect_images, tuple[ImageInfo, ...], events=frozenset({"image"})),
+    Source("disk_files", files.collect_disk_files, tuple[DiskFile, ...], every=2.0,
+           events=docker_api.CONTAINER_EVENTS, scope="selected", needs_local=True),
+    Source("file", files.collect_file, FileView, scope="selected", needs_local=True, on_demand=True),
+)
+
+VALUE_TYPES: dict[str, object] = {"engine": type(None), **{s.name: s.value_type for s in SOURCES}}
+"""How to read each source's value back from a recorded snapshot (the hub's ``engine`` result
+carries no value: the engine's description is the snapshot's ``engine``)."""

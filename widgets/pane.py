@@ -1,0 +1,49 @@
+"""What every pane declares about itself, so the app can build tabs, keys, help and palette.
+
+A pane is a widget that also subclasses :class:`Pane` and fills in its class attributes; it
+is listed once in ``widgets/registry.py``. The app then gives it a tab (or, with ``SCREEN``,
+a view of its own that its key opens and closes), its number key, a section in ``?`` help,
+palette entries, and asks the backend for its ``SOURCES`` only while it is visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tui.backend.model import Snapshot
+
+
+@dataclass(frozen=True)
+class PaneCommand:
+    """A palette entry that runs one of the pane's actions (``action_<name>``)."""
+
+    title: str
+    help: str
+    action: str
+
+
+class Pane:
+    """Mixin for a registered pane: its identity, needs and documentation, and :meth:`show`."""
+
+    PANE_ID: ClassVar[str]
+    """Stable id: the tab id, ``--tab`` value and the key of its tests."""
+    TITLE: ClassVar[str]
+    KEY: ClassVar[str]
+    """The key that opens it (tabs: the fixed digit of DESIGN.md §1)."""
+    SUMMARY: ClassVar[str]
+    """One line on what it shows (palette, help)."""
+    ORIGIN: ClassVar[str] = ""
+    """The shell command the pane as a whole replaces (the footer until a value has focus)."""
+    SOURCES: ClassVar[tuple[str, ...]] = ()
+    """Backend sources it shows; they run only while it is visible."""
+    HELP: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Its own keys, as (key, what it does)."""
+    COMMANDS: ClassVar[tuple[PaneCommand, ...]] = ()
+    """Palette entries (tab panes: the command shows the tab, then runs the action)."""
+    SCREEN: ClassVar[bool] = False
+    """A view of its own (host-wide views) instead of a tab for the selected container."""
+
+    def show(self, snap: Snapshot, cid: str | None) -> None:
+        """Diff ``snap`` in, for the selected container ``cid``."""
+        raise NotImplementedError

@@ -1,0 +1,36 @@
+"""The pane registry: every pane the app shows, one line each.
+
+Tab numbers are fixed for users (DESIGN.md §1); only registered panes appear, in key order.
+"""
+
+from __future__ import annotations
+
+from widgets.engine import EngineView
+from widgets.events import EventsPane
+from widgets.overview import OverviewPane
+from widgets.pane import Pane
+
+TAB_KEYS: dict[str, str] = {
+    "overview": "1", "processes": "2", "namespaces": "3", "cgroups": "4",
+    "network": "5", "layers": "6", "files": "7", "events": "8",
+}
+
+PANES: tuple[type[Pane], ...] = (
+    OverviewPane,
+    EventsPane,
+    EngineView,
+)
+
+
+def tabs() -> list[type[Pane]]:
+    """The per-container panes, in tab order."""
+    return sorted((p for p in PANES if not p.SCREEN), key=lambda p: p.KEY)
+
+
+def find(name: str) -> type[Pane] | None:
+    """A pane by id or title, any case (``--tab events``, ``--tab Engine``)."""
+    name = name.strip().lower()
+    for p in PANES:
+        if name in (p.PANE_ID, p.TITLE.lower()):
+            return p
+    return None
