@@ -18,7 +18,7 @@ from .collect import Context, SourceState
 from .model import Container, Metrics, Sourced
 from .procfs import read_mem_total, read_mountinfo, read_system_cpu
 
-FIRST_DELTA_S = 0.1
+FIRST_DELTA_S = 0.05
 """The first CPU % is measured over this window, so it shows up early."""
 RESAMPLE_FRACTION = 0.8
 """A run sooner than this fraction of the interval (after a list change) samples only the
