@@ -1,12 +1,15 @@
-"""Shared fixtures: the recorded lab snapshot, a bounded ``wait_for`` for pilot tests, and
-throw-away containers on the real engine (labelled ``internals-tui.test=1``, removed afterwards)."""
+"""Shared fixtures: the recorded lab snapshot, a bounded ``wait_for`` for pilot tests, the real
+engines (``engine``: rootful Docker, rootless Docker, Podman; a test that takes it runs on each),
+and throw-away containers on them (labelled ``internals-tui.test=1``, removed afterwards)."""
 
 from __future__ import annotations
 
 import os
+import pwd
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,23 +60,71 @@ def lab_snapshot() -> Snapshot:
     return load_snapshot(str(LAB_SNAPSHOT))
 
 
-@pytest.fixture(scope="session")
-def docker_client() -> Iterator[Any]:
-    """A docker SDK client for the local engine. Without one the test is skipped, except under
-    CI, where tests/run.sh has started an engine and its absence is a failure."""
+ENGINES = ("docker", "rootless", "podman")
+"""The engines the suite runs against, all on this machine (tests/run.sh starts them):
+rootful Docker, rootless Docker (user itui-rootless), and Podman's Docker-compatible API."""
+ROOTLESS_USER = "itui-rootless"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One engine under test: its name, endpoint and an SDK client for it."""
+
+    name: str
+    host: str
+    client: Any
+
+    @property
+    def env(self) -> dict[str, str]:
+        """An environment whose ``DOCKER_HOST`` is this engine (for hubs and subprocesses)."""
+        return {**os.environ, "DOCKER_HOST": self.host}
+
+    @property
+    def socket(self) -> str:
+        return self.host.removeprefix("unix://")
+
+    def skip_unless(self, *names: str, why: str) -> None:
+        """Skip this test on the other engines, saying why it does not apply to them."""
+        if self.name not in names:
+            pytest.skip(f"{self.name}: {why}")
+
+
+def engine_host(name: str) -> str:
+    if name == "rootless":
+        try:
+            uid = pwd.getpwnam(ROOTLESS_USER).pw_uid
+        except KeyError:
+            return f"unix:///run/user/<no user {ROOTLESS_USER}>/docker.sock"
+        return f"unix:///run/user/{uid}/docker.sock"
+    if name == "podman":
+        return "unix:///run/podman/podman.sock"
+    return "unix:///var/run/docker.sock"
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """Each engine in turn. One that does not answer skips its tests, except under CI, where
+    tests/run.sh has started all three and an absent one is a failure."""
     docker = pytest.importorskip("docker")
+    host = engine_host(request.param)
     try:
-        client = docker.from_env(timeout=30)
+        client = docker.DockerClient(base_url=host, timeout=30)
         client.ping()
     except Exception as exc:  # no socket, permission denied, engine down
-        why = f"no Docker engine answers (docker.from_env().ping() failed: {exc}); run tests/engine-up.sh"
+        why = f"{request.param} engine at {host} does not answer ({exc}); run tests/run.sh to start it"
         if os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
     try:
-        yield client
+        yield Engine(request.param, host, client)
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def docker_client(engine: Engine) -> Any:
+    """The SDK client of the engine under test."""
+    return engine.client
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs and run it (the README's test command; CI runs this).
-#   1. a local Docker engine and the offline-built test images (tests/engine-up.sh)
+#   1. the three engines the suite runs against, with the offline-built test images: rootful
+#      Docker (tests/engine-up.sh), rootless Docker (tests/rootless-up.sh) and Podman's
+#      Docker-compatible API (tests/podman-up.sh); the last two never touch the first
 #   2. a virtualenv at .venv with the project and its test dependencies
 #   3. pytest over tests/ (unit, integration against the engine, UI, SVG snapshots)
 # Extra arguments go to pytest, e.g. `bash tests/run.sh -k overview`.
@@ -8,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tests/engine-up.sh
+bash tests/rootless-up.sh
+bash tests/podman-up.sh
 
 PY="${PYTHON:-python3}"
 if [[ ! -x .venv/bin/python ]]; then

@@ -2,7 +2,8 @@
 
 Starts a few demo containers (label ``internals-tui.demo=1``), drives the real app against the
 live engine with Pilot, saves SVGs of the main views and converts them to PNG with
-``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created.
+``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
+of the rootless Docker and Podman engines that tests/run.sh starts are shot too.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ async def shoot() -> list[str]:
         def ready() -> bool:
             s = app.snapshot
             web = s.container_by_name("web") if s else None
-            return bool(web and web.metrics and web.metrics.cpu_percent.value is not None
+            m = s.metrics_of(web.id) if s and web else None
+            return bool(web and m and m.cpu_percent.value is not None
                         and s.files_of(web.id) and app.selected == web.id)
         await wait_for(pilot, ready)
         await pilot.pause(1.2)  # one more tick so CPU% of the busy container has settled
@@ -74,6 +76,41 @@ async def shoot() -> list[str]:
         await pilot.press("1", "e")
         await pilot.pause(0.8)
         saved.append(app.save_screenshot("engine.svg", OUT))
+    return saved
+
+
+OTHER_ENGINES = {"rootless": "unix:///run/user/{uid}/docker.sock", "podman": "unix:///run/podman/podman.sock"}
+"""The other engines tests/run.sh starts; their Engine views are shot too (engine-<name>.svg)."""
+
+
+async def shoot_engine_view(name: str, host: str) -> str:
+    app = make_app(Hub(HubConfig(interval=0.5, environ={**os.environ, "DOCKER_HOST": host})),
+                   Config(container="web", tab="engine"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.snapshot and app.snapshot.images and app.snapshot.clients
+                                           and app.snapshot.container_by_name("web")))
+        await pilot.pause(0.8)
+        return app.save_screenshot(f"engine-{name}.svg", OUT)
+
+
+def other_engines() -> list[str]:
+    """Engine views of rootless Docker and Podman, each with one demo container."""
+    import pwd  # noqa: PLC0415
+    saved = []
+    for name, host in OTHER_ENGINES.items():
+        try:
+            host = host.format(uid=pwd.getpwnam("itui-rootless").pw_uid)
+            client = docker.DockerClient(base_url=host)
+            client.ping()
+        except Exception as exc:  # not started: say so, shoot the others
+            print(f"{name}: no engine at {host} ({exc}); run tests/run.sh first", file=sys.stderr)
+            continue
+        web = client.containers.run("itui/mini:latest", "sleep 100000", name="web", labels=LABEL,
+                                    detach=True, mem_limit="256m")
+        try:
+            saved.append(asyncio.run(shoot_engine_view(name, host)))
+        finally:
+            web.remove(force=True)
     return saved
 
 
@@ -99,10 +136,10 @@ def for_rsvg(svg: str) -> str:
 
 
 def main() -> int:
-    client = docker.from_env()
+    client = docker.DockerClient(base_url="unix:///var/run/docker.sock")
     made = start_demo(client)
     try:
-        saved = asyncio.run(shoot())
+        saved = asyncio.run(shoot()) + other_engines()
     finally:
         for c in made:
             c.remove(force=True)

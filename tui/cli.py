@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import sys
 
+import docker
+
 from tui.backend.hub import Hub, HubConfig
 from tui.backend.serial import to_jsonable
+
+
+def version() -> str:
+    """This app's version and the docker SDK's (the API it speaks by default)."""
+    try:
+        mine = importlib.metadata.version("internals-tui")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout without installing
+        mine = "unknown (not installed)"
+    return (f"internals-tui {mine} · docker SDK (python) {docker.__version__}, "
+            f"default API {docker.constants.DEFAULT_DOCKER_API_VERSION}")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="internals-tui",
         description="Live view of how Docker containers are made on this host.")
+    p.add_argument("--version", action="version", version=version())
     p.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
                    help="metrics refresh interval (default 1 s; events are shown at once)")
     p.add_argument("--container", metavar="NAME", help="start with this container selected")

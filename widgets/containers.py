@@ -76,7 +76,7 @@ def cell_values(c: Container, m: Metrics | None, now: float) -> dict[str, Any]:
     running = c.state.value == "running"
     cpu = mem = pids = ""
     if m is not None:
-        cpu = f"{m.cpu_percent.value:.1f}" if m.cpu_percent.value is not None else "…"
+        cpu = f"{m.cpu_percent.value:.1f}" if m.cpu_percent.value is not None else "—" if m.error else "…"
         if m.mem_used.value is not None:
             mem = f"{human_bytes(m.mem_used.value, True)} / {human_bytes(m.mem_limit.value, True)}"
         pids = str(m.pids.value) if m.pids.value is not None else ""
@@ -123,6 +123,8 @@ def cell_source(c: Container, m: Metrics | None, key: str) -> str:
         return f"{c.image.source}  → {c.image_fq}"
     if m is None:
         return "metrics come from cgroup files of running containers on a local engine"
+    if m.error:
+        return m.error
     if key == "cpu":
         return m.cpu_percent.source
     if key == "mem":

@@ -40,10 +40,12 @@ def info_rows(snap: Snapshot) -> list[Row]:
         status = "  ".join(f"{k}: {v}" for k, v in e.driver_status)
         for key, label, sv, extra in (
             ("driver", "Storage driver", e.storage_driver, status),
-            ("cgdriver", "Cgroup driver", e.cgroup_driver, ""),
+            ("cgdriver", "Cgroup driver", e.cgroup_driver,
+             "(containers get no cgroup of their own: limits are not enforced)" if e.cgroup_driver.value == "none"
+             else ""),
             ("cgversion", "Cgroup version", e.cgroup_version, ""),
             ("runtime", "Default runtime", e.default_runtime, "available: " + ", ".join(e.runtimes)),
-            ("init", "Init binary", e.init_binary, ""),
+            ("init", "Init binary", e.init_binary, "" if e.init_binary.value else "— (none: no --init)"),
             ("kernel", "Kernel", e.kernel, ""),
             ("os", "Operating system", e.operating_system, f"{e.os_type}/{e.arch}"),
             ("root", "DockerRootDir", e.docker_root_dir, ""),

@@ -20,7 +20,7 @@ def header_text(snap: Snapshot | None, read_only: bool) -> Text:
     if e is None:
         parts.append((f"no engine at {clean(snap.endpoint)}", "bold yellow"))
     else:
-        parts.append((f"Docker {clean(e.server_version.value)}", "bold"))
+        parts.append((f"{clean(e.product)} {clean(e.server_version.value)}", "bold"))
         parts.append((f"API {clean(e.api_version.value)}", ""))
         drv = clean(e.storage_driver.value)
         if e.containerd_snapshotter:

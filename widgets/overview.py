@@ -7,6 +7,7 @@ the rows whose values changed. ``enter`` on a file row opens it read-only.
 from __future__ import annotations
 
 import json
+import posixpath
 import shlex
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +89,7 @@ def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
     rows += _limit_rows(c)
     rows += _live_rows(c, snap)
     rows += _network_rows(c)
-    rows += _mount_rows(c)
+    rows += _mount_rows(c, snap)
     rows += _disk_rows(c, snap)
     return rows
 
@@ -179,7 +180,7 @@ def _network_rows(c: Container) -> list[Row]:
     return rows
 
 
-def _mount_rows(c: Container) -> list[Row]:
+def _mount_rows(c: Container, snap: Snapshot) -> list[Row]:
     d = c.detail
     assert d is not None
     rows = [_section("Mounts")]
@@ -195,10 +196,17 @@ def _mount_rows(c: Container) -> list[Row]:
     for k, v in d.graph_data:
         rows.append(Row(f"gd-{k}", k, text(v.split(":")[0] + (" …" if ":" in v else "")),
                         inspect_source(c.name.value, f".GraphDriver.Data.{k}")))
+    if snap.engine is not None and snap.engine.rootless and c.pid.value:
+        rows.append(Row("gd-rootless", "", text(
+            "rootless: the overlay is mounted in dockerd's mount namespace only (MergedDir is empty "
+            f"on the host); the root filesystem is /proc/{c.pid.value}/root", style="dim"),
+            f"grep overlay /proc/{c.pid.value}/mountinfo"))
     return rows
 
 
 def _disk_rows(c: Container, snap: Snapshot) -> list[Row]:
+    """The files of the container's directory, and of its log's directory when that is another
+    one (Podman keeps ``config.json`` and ``ctr.log`` apart from ``hostname``, ``hosts`` …)."""
     d = c.detail
     assert d is not None
     cdir = d.container_dir.value
@@ -209,18 +217,23 @@ def _disk_rows(c: Container, snap: Snapshot) -> list[Row]:
         why = r.error if r is not None and r.key == c.id and r.error else "…"
         rows.append(Row("disk-none", "", text(why, style="yellow"), f"ls -l {shlex.quote(cdir)}"))
         return rows
+    other = ""
     for f in files:
-        rows.append(_file_row(f, c.id))
+        where = posixpath.dirname(f.path.rstrip("/"))
+        if where != cdir and where != other:
+            other = where
+            rows.append(_section(f"On disk  {where}/"))
+        rows.append(_file_row(f, c.id, "file" if where == cdir else "file2"))
     return rows
 
 
-def _file_row(f: DiskFile, cid: str) -> Row:
+def _file_row(f: DiskFile, cid: str, prefix: str) -> Row:
     size = "" if f.size is None else human_bytes(f.size)
     hint = {"json": "  ⏎ view (pretty JSON)", "log": "  ⏎ view tail"}.get(f.kind, "  ⏎ view")
     label = Text(f"{size:>10}")
     if f.kind != "dir":
         label.append(hint, style="dim")
-    return Row(f"file-{f.name}", clean(f.name.replace(cid, "<id>")), label, f"ls -l {shlex.quote(f.path)}",
+    return Row(f"{prefix}-{f.name}", clean(f.name.replace(cid, "<id>")), label, f"ls -l {shlex.quote(f.path)}",
                open_path=f.path if f.kind != "dir" else "", open_kind=f.kind)
 
 

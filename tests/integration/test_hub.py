@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,8 @@ from tui.backend.model import FileRequest, Snapshot
 from tui.backend.procfs import HostPaths
 from tui.backend.serial import snapshot_from_jsonable
 from tui.backend.sources import VALUE_TYPES
+
+from conftest import Engine
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -62,11 +65,32 @@ class Recorder:
         return await asyncio.wait_for(loop(), timeout)
 
 
-async def test_limits_pid_and_state(make_container) -> None:
+IMAGE_FQ = {"docker": "docker.io/itui/mini:latest", "rootless": "docker.io/itui/mini:latest",
+            "podman": "localhost/itui/mini:latest"}
+"""How each engine names the test image (Podman resolves the short name to ``localhost/``)."""
+OWN_FILES = {"docker": {"config.v2.json", "hostconfig.json", "hostname", "hosts", "resolv.conf"},
+             "rootless": {"config.v2.json", "hostconfig.json", "hostname", "hosts", "resolv.conf"},
+             "podman": {"hostname", "hosts", "resolv.conf", "config.json", "ctr.log"}}
+"""Files each engine keeps per container (Podman: in /run/containers/… and /var/lib/containers/…)."""
+CONFIG = {"docker": "config.v2.json", "rootless": "config.v2.json", "podman": "config.json"}
+
+
+def hub_for(engine: Engine, interval: float, **kw: Any) -> Hub:
+    return Hub(HubConfig(interval=interval, environ=engine.env, **kw))
+
+
+def metrics_ready(engine: Engine, cid: str) -> Callable[[Snapshot], bool]:
+    """A container's figures are in: its CPU %, or (rootless on cgroup v1) why it has none."""
+    def ready(s: Snapshot) -> bool:
+        m = s.metrics_of(cid)
+        return m is not None and (m.cpu_percent.value is not None or bool(m.error))
+    return ready
+
+
+async def test_limits_pid_and_state(engine, make_container) -> None:
     c = make_container(mem_limit="64m", nano_cpus=1_500_000_000, pids_limit=50, cpu_shares=512)
-    async with Recorder(Hub(HubConfig(interval=0.5))) as rec:
-        snap = await rec.wait_for(lambda s: (m := s.metrics_of(c.id)) is not None
-                                  and m.cpu_percent.value is not None)
+    async with Recorder(hub_for(engine, 0.5)) as rec:
+        snap = await rec.wait_for(metrics_ready(engine, c.id))
     got = snap.container(c.id)
     assert got is not None and got.detail is not None
     assert got.name.value == c.name
@@ -77,23 +101,25 @@ async def test_limits_pid_and_state(make_container) -> None:
     assert lim.cpus == 1.5
     assert lim.pids_limit.value == 50
     assert lim.cpu_shares.value == 512
-    assert got.image_fq == "docker.io/itui/mini:latest"
+    assert got.image_fq == IMAGE_FQ[engine.name]
+    assert snap.mode == "local" and snap.host.root
     m = snap.metrics_of(c.id)
     assert m is not None
-    assert m.mem_limit.value == 64 * 1024 * 1024
+    if engine.name == "rootless":  # cgroup v1 here: no cgroup of its own, never another's numbers
+        assert "no cgroup of its own" in m.error and m.mem_used.value is None and m.cpu_percent.value is None
+        return
+    assert m.error == "" and m.mem_limit.value == 64 * 1024 * 1024
     assert m.pids.value == 1
     assert 0 < (m.mem_used.value or 0) < 64 * 1024 * 1024
     assert c.id in m.cgroup_dir
     assert "memory.limit_in_bytes" in m.mem_limit.source or "memory.max" in m.mem_limit.source
-    assert snap.mode == "local"
-    assert snap.host.root
 
 
-async def test_stop_and_remove_follow_the_event(make_container) -> None:
+async def test_stop_and_remove_follow_the_event(engine, make_container) -> None:
     """With a 30 s interval only the events stream can refresh the list, so each change seen
-    here arrived through exactly one Docker event."""
+    here arrived through exactly one Docker event (Podman says ``remove`` for ``destroy``)."""
     c = make_container()
-    async with Recorder(Hub(HubConfig(interval=30.0))) as rec:
+    async with Recorder(hub_for(engine, 30.0)) as rec:
         await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.state.value == "running")
         await asyncio.to_thread(c.kill)
         snap = await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.state.value == "exited",
@@ -103,12 +129,14 @@ async def test_stop_and_remove_follow_the_event(make_container) -> None:
         assert any(e.action == "die" and e.actor_id == c.id for e in snap.events)
         await asyncio.to_thread(c.remove)
         snap = await rec.wait_for(lambda s: s.container(c.id) is None, timeout=5)
-        assert any(e.action == "destroy" and e.actor_id == c.id for e in snap.events)
+        assert any(e.action in ("destroy", "remove") and e.actor_id == c.id for e in snap.events)
 
 
-async def test_pause_and_rename_follow_the_event(make_container) -> None:
+async def test_pause_and_rename_follow_the_event(engine, make_container) -> None:
+    engine.skip_unless("docker", "podman", why="pausing needs the freezer cgroup, and rootless Docker on "
+                       "cgroup v1 gives containers no cgroup")
     c = make_container()
-    async with Recorder(Hub(HubConfig(interval=30.0))) as rec:
+    async with Recorder(hub_for(engine, 30.0)) as rec:
         await rec.wait_for(lambda s: (x := s.container(c.id)) is not None and x.state.value == "running")
         await asyncio.to_thread(c.pause)
         await rec.wait_for(lambda s: s.container(c.id).state.value == "paused", timeout=5)
@@ -119,8 +147,8 @@ async def test_pause_and_rename_follow_the_event(make_container) -> None:
         assert snap.container(c.id).pid.source.endswith(f"{c.name}-renamed")
 
 
-async def test_resync_after_the_event_stream_breaks(make_container) -> None:
-    async with Recorder(Hub(HubConfig(interval=30.0))) as rec:
+async def test_resync_after_the_event_stream_breaks(engine, make_container) -> None:
+    async with Recorder(hub_for(engine, 30.0)) as rec:
         await rec.wait_for(lambda s: s.engine is not None)
         producer = rec.hub.link.producer
         assert producer is not None
@@ -133,16 +161,15 @@ async def test_resync_after_the_event_stream_breaks(make_container) -> None:
         assert snap.engine is not None
 
 
-async def test_selected_container_files(make_container) -> None:
+async def test_selected_container_files(engine, make_container) -> None:
     c = make_container()
-    hub = Hub(HubConfig(interval=0.5))
+    hub = hub_for(engine, 0.5)
     hub.select(c.id)
     async with Recorder(hub) as rec:
         snap = await rec.wait_for(lambda s: s.files_of(c.id) is not None)
         names = {f.name for f in snap.files_of(c.id) or ()}
-        assert {"config.v2.json", "hostconfig.json", "hostname", "hosts", "resolv.conf",
-                f"{c.id}-json.log"} <= names
-        cfg = next(f for f in snap.files_of(c.id) or () if f.name == "config.v2.json")
+        assert OWN_FILES[engine.name] <= names, names
+        cfg = next(f for f in snap.files_of(c.id) or () if f.name == CONFIG[engine.name])
         res = await hub.request("file", FileRequest(cfg.path, cfg.kind))
         view = res.value
         assert res.key == cfg.path and view.error == "" and c.id in view.text and view.text.startswith("{\n")
@@ -150,15 +177,17 @@ async def test_selected_container_files(make_container) -> None:
         assert shadow.value.error and not shadow.value.text  # only files the listing named
 
 
-def test_snapshot_json_cli(make_container) -> None:
+def test_snapshot_json_cli(engine, make_container) -> None:
     c = make_container(name=f"itui-cli-{os.getpid()}")
     out = subprocess.run([sys.executable, "-m", "tui.cli", "snapshot", "--json", "--container", c.name],
-                         capture_output=True, text=True, timeout=60, cwd=REPO, check=True)
+                         capture_output=True, text=True, timeout=60, cwd=REPO, check=True, env=engine.env)
     snap = snapshot_from_jsonable(json.loads(out.stdout), VALUE_TYPES)
     got = snap.container(c.id)
     assert got is not None and got.state.value == "running" and got.pid.value > 0
+    assert snap.engine is not None and snap.engine.product == ("Podman" if engine.name == "podman" else "Docker")
+    assert snap.engine.rootless == (engine.name == "rootless") and snap.mode == "local"
     m = snap.metrics_of(c.id)
-    assert m is not None and m.cpu_percent.value is not None
+    assert m is not None and (m.cpu_percent.value is not None or engine.name == "rootless")
     assert snap.files_of(c.id) and snap.result("disk_files").key == c.id
     assert snap.engine is not None and snap.engine.server_version.value
     names = {r.name for r in snap.sources}
@@ -176,8 +205,10 @@ def test_snapshot_cli_without_engine() -> None:
     assert snap.endpoint == "unix:///nonexistent/docker.sock" and snap.engine_error
 
 
-def test_non_root_user_in_docker_group(make_container, tmp_path) -> None:
+def test_non_root_user_in_docker_group(engine, make_container, tmp_path) -> None:
     """A docker-group user gets API data and metrics; root-only views say they need root."""
+    engine.skip_unless("docker", why="only rootful Docker's socket is open to the docker group "
+                       "(rootless Docker's belongs to its user, Podman's to root)")
     c = make_container()
     gid = subprocess.run(["getent", "group", "docker"], capture_output=True, text=True).stdout.split(":")
     if len(gid) < 3 or not os.path.exists("/usr/bin/setpriv") or not os.path.exists("/usr/bin/python3"):
@@ -205,8 +236,9 @@ class _Forwarder(threading.Thread):
     """A listener that relays to the engine's unix socket: TCP on loopback (a 'remote' engine),
     or a unix socket at ``path`` (a local engine at another address)."""
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, target: str = "/var/run/docker.sock") -> None:
         super().__init__(daemon=True)
+        self.target = target
         if path is None:
             self.srv = socket.create_server(("127.0.0.1", 0))
             self.port = self.srv.getsockname()[1]
@@ -225,7 +257,7 @@ class _Forwarder(threading.Thread):
 
     def _serve(self, conn: socket.socket) -> None:
         up = socket.socket(socket.AF_UNIX)
-        up.connect("/var/run/docker.sock")
+        up.connect(self.target)
         threading.Thread(target=self._pipe, args=(up, conn), daemon=True).start()
         self._pipe(conn, up)
 
@@ -253,7 +285,7 @@ class _ListRefusingForwarder(_Forwarder):
 
     def _serve(self, conn: socket.socket) -> None:
         up = socket.socket(socket.AF_UNIX)
-        up.connect("/var/run/docker.sock")
+        up.connect(self.target)
         threading.Thread(target=self._pipe, args=(up, conn), daemon=True).start()
         try:
             while data := conn.recv(65536):
@@ -293,9 +325,9 @@ async def test_endpoint_refusing_the_list_backs_off_and_says_why() -> None:
         fwd.srv.close()
 
 
-async def test_remote_endpoint_is_api_only(make_container) -> None:
+async def test_remote_endpoint_is_api_only(engine, make_container) -> None:
     c = make_container()
-    fwd = _Forwarder()
+    fwd = _Forwarder(target=engine.socket)
     fwd.start()
     try:
         env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{fwd.port}")
@@ -310,7 +342,7 @@ async def test_remote_endpoint_is_api_only(make_container) -> None:
         fwd.srv.close()
 
 
-async def test_a_host_file_error_is_its_sources_error_not_the_engines(make_container, tmp_path) -> None:
+async def test_a_host_file_error_is_its_sources_error_not_the_engines(engine, make_container, tmp_path) -> None:
     """An unreadable /proc/self/mountinfo (here: a directory) fails the metrics source only:
     the engine stays connected and the list stays live."""
     c = make_container()  # first: the tree below links the PIDs that exist now
@@ -320,7 +352,7 @@ async def test_a_host_file_error_is_its_sources_error_not_the_engines(make_conta
         if name != "self":
             os.symlink(f"/proc/{name}", proc / name)
     (proc / "self" / "mountinfo").mkdir(parents=True)
-    hub = Hub(HubConfig(interval=0.2, paths=HostPaths(proc=str(proc))))
+    hub = hub_for(engine, 0.2, paths=HostPaths(proc=str(proc)))
     async with Recorder(hub) as rec:
         snap = await rec.wait_for(lambda s: s.container(c.id) is not None and (r := s.result("metrics")) is not None
                                   and r.error != "" and r.runs >= 2)

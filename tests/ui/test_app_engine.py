@@ -48,8 +48,9 @@ SIZE = (200, 50)
 NO_ENGINE = "unix:///nonexistent/docker.sock"
 
 
-def live_app(**config: Any) -> InternalsApp:
-    return make_app(Hub(HubConfig(interval=0.5)), Config(**config))
+def live_app(engine: Any, **config: Any) -> InternalsApp:
+    """The app on the engine under test (``engine`` fixture: each of the three in turn)."""
+    return make_app(Hub(HubConfig(interval=0.5, environ=engine.env)), Config(**config))
 
 
 def row_keys(table: LiveTable) -> list[str]:
@@ -70,9 +71,9 @@ def static_text(widget: Static) -> str:
 # ---------------------------------------------------------------- containers list
 
 
-async def test_container_lifecycle_appears_exits_vanishes(make_container, wait_for) -> None:
+async def test_container_lifecycle_appears_exits_vanishes(engine, make_container, wait_for) -> None:
     """A container started while the app runs shows up (state ``up``), then ``exited``, then goes."""
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         table = app.container_list.table
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.engine is not None,
@@ -94,10 +95,10 @@ async def test_container_lifecycle_appears_exits_vanishes(make_container, wait_f
         assert app.is_running
 
 
-async def test_selecting_fills_overview_with_memory_limit(make_container, wait_for) -> None:
+async def test_selecting_fills_overview_with_memory_limit(engine, make_container, wait_for) -> None:
     """Selecting a container fills the overview; ``--memory=64m`` reads back as given."""
     c = make_container(mem_limit="64m")
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         table = app.container_list.table
         overview = app.query_one(OverviewPane)
@@ -113,13 +114,21 @@ async def test_selecting_fills_overview_with_memory_limit(make_container, wait_f
         assert cell_text(overview, "lim-mem", "value") == "64.0 MiB  (--memory=64m)"
         assert cell_text(overview, "cmd", "value") == '["sleep", "100000"]'
         assert c.name in overview.border_title
+        await wait_for(pilot, lambda: "live-cpu" in overview.rows or "live-err" in overview.rows,
+                       what="the live cgroup figures, or why there are none")
+        if engine.name == "rootless":  # cgroup v1: said in place, never another cgroup's numbers
+            assert "no cgroup of its own" in cell_text(overview, "live-err", "value")
+            assert cell_text(table, c.id, "cpu") == "—"
+            assert f"/proc/{c.attrs['State']['Pid']}/root" in cell_text(overview, "gd-rootless", "value")
+        else:
+            assert "live-err" not in overview.rows and "gd-rootless" not in overview.rows
 
 
-async def test_filter_narrows_rows_and_escape_restores(make_container, wait_for) -> None:
+async def test_filter_narrows_rows_and_escape_restores(engine, make_container, wait_for) -> None:
     """``/`` + part of the unique name leaves only matching rows; ``escape`` brings all back."""
     mine = make_container()
     other = make_container()
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         table = app.container_list.table
         await wait_for(pilot, lambda: {mine.id, other.id} <= set(table.rows), what=f"row {mine.name}")
@@ -144,12 +153,12 @@ async def test_filter_narrows_rows_and_escape_restores(make_container, wait_for)
         assert table.has_focus
 
 
-async def test_a_hides_and_shows_stopped(make_container, docker_client, wait_for) -> None:
+async def test_a_hides_and_shows_stopped(engine, make_container, docker_client, wait_for) -> None:
     """``a`` hides stopped containers (running ones stay) and shows them again."""
     running = make_container()
     stopped = make_container(command=["sh", "-c", "exit 3"])
     stopped.wait(timeout=10)
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         table = app.container_list.table
         await wait_for(pilot, lambda: {running.id, stopped.id} <= set(table.rows), what="both rows")
@@ -195,9 +204,9 @@ async def test_no_engine_mode_says_so_and_keeps_running(wait_for) -> None:
 # ---------------------------------------------------------------- tabs and screens
 
 
-async def test_events_tab_shows_start_of_new_container(make_container, wait_for) -> None:
+async def test_events_tab_shows_start_of_new_container(engine, make_container, wait_for) -> None:
     """``8`` opens the events tab; starting a container adds its ``start`` event."""
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.engine is not None,
                        what="the first engine snapshot")
@@ -221,10 +230,10 @@ async def test_events_tab_shows_start_of_new_container(make_container, wait_for)
         assert seqs == sorted(seqs, reverse=True)
 
 
-async def test_engine_view_shows_version_and_images(docker_client, wait_for) -> None:
+async def test_engine_view_shows_version_and_images(engine, docker_client, wait_for) -> None:
     """``e`` opens the engine view with the server version and the local images; ``escape`` returns."""
     version = docker_client.version()["Version"]
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.engine is not None,
                        what="the first engine snapshot")
@@ -241,14 +250,15 @@ async def test_engine_view_shows_version_and_images(docker_client, wait_for) -> 
                        what=f"server version {version}")
         await wait_for(pilot, lambda: any("itui/mini:latest" in images.get_row(k)[0].plain
                                           for k in images.rows), what="image itui/mini:latest")
-        assert "Docker " + version in static_text(screen.query_one(StatusHeader))
+        product = "Podman" if engine.name == "podman" else "Docker"
+        assert f"{product} {version}" in static_text(screen.query_one(StatusHeader))
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="back to the main screen")
         assert not isinstance(app.screen, ViewScreen)
 
 
-async def test_open_config_file_from_overview(make_container, wait_for) -> None:
+async def test_open_config_file_from_overview(engine, make_container, wait_for) -> None:
     """Enter on the overview's ``config.v2.json`` row opens the pretty JSON, which holds the ID.
 
     An exited decoy sorts first, so the overview shows another container's files before the
@@ -256,20 +266,22 @@ async def test_open_config_file_from_overview(make_container, wait_for) -> None:
     """
     make_container(start=False, name=f"a-itui-decoy-{uuid.uuid4().hex[:8]}")
     c = make_container()
-    app = live_app()
+    app = live_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         overview = app.query_one(OverviewPane)
         await wait_for(pilot, lambda: c.id in app.container_list.table.rows, what=f"row {c.name}")
         app.jump_to(c.id)
 
+        key = "file2-config.json" if engine.name == "podman" else "file-config.v2.json"
+
         def own_files() -> bool:
-            found = overview.row_source("file-config.v2.json")
+            found = overview.row_source(key)
             return (overview.rows.get("id") is not None and cell_text(overview, "id", "value") == c.id
                     and found is not None and f"/{c.id}/" in found[0])
 
         await wait_for(pilot, own_files, what="the on-disk files of the selected container")
         overview.focus()
-        overview.move_cursor(key="file-config.v2.json")
+        overview.move_cursor(key=key)
         await pilot.pause()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FileViewer), timeout=5,
@@ -280,7 +292,7 @@ async def test_open_config_file_from_overview(make_container, wait_for) -> None:
         assert c.id in body
         assert body.lstrip().startswith("{")
         assert '\n  "' in body, "pretty-printed (indented) JSON expected"
-        assert app.screen.view.path.endswith(f"/{c.id}/config.v2.json")
+        assert app.screen.view.path.endswith("/config.json" if engine.name == "podman" else f"/{c.id}/config.v2.json")
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, FileViewer), what="back")

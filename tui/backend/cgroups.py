@@ -136,7 +136,9 @@ class ContainerCgroup:
 
 
 def _container_names(cid: str) -> frozenset[str]:
-    return frozenset((cid, f"docker-{cid}.scope", f"libpod-{cid}.scope"))
+    """Docker cgroupfs ``<cid>``, systemd ``docker-<cid>.scope``; Podman ``libpod-<cid>.scope``
+    (systemd) and ``libpod-<cid>`` (cgroupfs, under ``libpod_parent``)."""
+    return frozenset((cid, f"docker-{cid}.scope", f"libpod-{cid}.scope", f"libpod-{cid}"))
 
 
 def _container_level(path: str, names: frozenset[str]) -> str | None:

@@ -288,6 +288,7 @@ def engine_from_api(endpoint: str, version: dict[str, Any], info: dict[str, Any]
         rootless=any("name=rootless" in s for s in secopts),
         userns_remap=any("name=userns" in s for s in secopts),
         server_components=comps,
+        product="Podman" if any(c.name == "Podman Engine" for c in comps) else "Docker",
     )
 
 
@@ -326,9 +327,11 @@ CONTAINER_EVENTS = frozenset({
     "container:create", "container:start", "container:restart", "container:stop", "container:kill",
     "container:die", "container:oom", "container:destroy", "container:remove", "container:pause",
     "container:unpause", "container:rename", "container:update", "container:commit",
+    "container:init", "container:cleanup",
     "network:connect", "network:disconnect",
 })
-"""Events that change what the list or inspect shows (``remove`` is Podman's ``destroy``)."""
+"""Events that change what the list or inspect shows (Podman: ``remove`` for ``destroy``, and
+``init`` / ``cleanup`` around start and exit)."""
 
 
 def _api(ctx: Context) -> Any:

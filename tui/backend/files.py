@@ -125,16 +125,27 @@ def _container_dir(ctx: Context) -> tuple[str, str]:
 
 
 def collect_disk_files(ctx: Context, state: SourceState) -> tuple[DiskFile, ...]:
-    """The files Docker keeps for the selected container, with sizes."""
+    """The files the engine keeps for the selected container, with sizes: its directory, and
+    its log's directory when that is another one (Podman splits them between ``/run`` and
+    ``/var/lib``)."""
     cdir, where = _container_dir(ctx)
     try:
-        return list_container_dir(cdir, where)
+        files = list_container_dir(cdir, where)
     except PermissionError:
         raise Unavailable(f"needs root: {cdir} is readable by root only (ls -l {shlex.quote(cdir)})") from None
     except FileNotFoundError:
         raise Unavailable(f"{cdir} not found on this host") from None
     except OSError as exc:
         raise OSError(f"cannot list {cdir}: {exc.strerror or exc}") from None
+    assert ctx.selected is not None and ctx.selected.detail is not None
+    log_dir = os.path.dirname(ctx.selected.detail.log_path)
+    if log_dir and log_dir != cdir:
+        root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
+        try:
+            files += list_container_dir(log_dir, ctx.paths.in_docker_root(log_dir, root))
+        except OSError:  # the container's own directory is listed; its log's is a bonus
+            pass
+    return files
 
 
 def collect_file(ctx: Context, state: SourceState) -> FileView:

@@ -75,8 +75,12 @@ def _sample(ctx: Context, cache: dict[str, Any], c: Container, sys_ns: int, onli
     cg = _cgroup_of(ctx, cache, c)
     if cg is None:
         none: Sourced[Any] = Sourced(None)
-        return Metrics(none, none, none, none, container_id=c.id,
-                       error=f"no cgroup found for PID {pid} (cat /proc/{pid}/cgroup)")
+        why = f"no cgroup found for PID {pid} (cat /proc/{pid}/cgroup)"
+        if ctx.engine is not None and ctx.engine.cgroup_driver.value == "none":
+            why = (f"no cgroup of its own: rootless Docker on cgroup v1 (Cgroup Driver none) leaves PID {pid} in "
+                   "the cgroup of whoever started dockerd, so limits are not enforced, and docker stats shows "
+                   f"that shared cgroup's numbers (cat /proc/{pid}/cgroup)")
+        return Metrics(none, none, none, none, container_id=c.id, error=why)
     s = read_cgroup_sample(ctx.paths, cg)
     src = dict(s.sources)
     cpu = None

@@ -63,6 +63,8 @@ class EngineInfo:
     rootless: bool = False
     userns_remap: bool = False
     server_components: tuple[ComponentVersion, ...] = ()
+    product: str = "Docker"
+    """``Docker``, or ``Podman`` behind its Docker-compatible API (server component "Podman Engine")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,10 @@ def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine:
 
     The engine is local only if ``/proc/<Pid>/cgroup`` of a running container exists here and
     names the container ID; with no running container, a local unix socket counts as local.
+    Rootless Docker on cgroup v1 (cgroup driver ``none``) gives containers no cgroup of their
+    own, so there the PID existing here is the test: its ``State.Pid`` is a host PID.
     """
+    no_cgroups = engine.rootless and engine.cgroup_driver.value == "none"
     local, reason = True, ""
     if engine.operating_system.value == "Docker Desktop":
         local, reason = False, "Docker Desktop runs the engine in a VM"
@@ -70,7 +73,7 @@ def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine:
     for cid, pid in running[:1]:
         try:
             lines = read_proc_cgroup(paths, pid)
-            if not any(cid in p for _, _, p in lines):
+            if not no_cgroups and not any(cid in p for _, _, p in lines):
                 local, reason = False, f"/proc/{pid}/cgroup does not name container {cid[:12]}"
         except OSError:
             local, reason = False, f"/proc/{pid} not found: the engine's PID namespace is not ours"

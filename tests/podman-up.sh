@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Bring up a rootful Podman with its Docker-compatible API for the test suite, beside the
+# rootful Docker engine (which it never stops, restarts or reconfigures). Idempotent.
+#   1. apt-get install podman (only when missing)
+#   2. /etc/containers/containers.conf: default ulimits at or below this machine's hard limits
+#      (root here lacks CAP_SYS_RESOURCE; podman's defaults make runc fail "setting rlimit")
+#   3. `podman system service --time=0` on unix:///run/podman/podman.sock, detached
+#   4. the test images copied from the Docker engine (`docker save | podman load`)
+set -euo pipefail
+
+SOCK=/run/podman/podman.sock
+HOST="unix://$SOCK"
+LOG="${ITUI_PODMAN_LOG:-/tmp/internals-tui-podman.log}"
+WAIT_S="${ITUI_WAIT_S:-90}"
+log() { printf '[podman-up] %s\n' "$*" >&2; }
+DOCKER=/usr/bin/docker
+[[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
+
+if ! dpkg-query -W -f='${Status}' podman 2>/dev/null | grep -q 'install ok installed'; then
+  log "installing podman"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq podman >/tmp/internals-tui-apt-podman.log 2>&1 \
+    || { log "apt-get install failed:"; tail -20 /tmp/internals-tui-apt-podman.log >&2; exit 1; }
+fi
+
+CONF=/etc/containers/containers.conf
+if ! grep -qs 'internals-tui' "$CONF"; then
+  mkdir -p /etc/containers
+  if [[ -s $CONF ]]; then
+    log "$CONF exists and was not written here: leaving it as it is"
+  else
+    nofile=$(ulimit -Hn)
+    [[ $nofile == unlimited || $nofile -gt 1048576 ]] && nofile=1048576
+    cat >"$CONF" <<CONFEOF
+# written by internals-tui tests/podman-up.sh: podman's default rlimits exceed what root may
+# set on a machine without CAP_SYS_RESOURCE, and runc then fails to start any container.
+[containers]
+default_ulimits = [
+  "nofile=$nofile:$nofile",
+  "nproc=32768:32768",
+]
+CONFEOF
+  fi
+fi
+
+answers() { timeout 10 "$DOCKER" -H "$HOST" version >/dev/null 2>&1; }
+if answers; then
+  log "podman service answering"
+else
+  if pgrep -f "podman system service --time=0 $HOST" >/dev/null; then
+    log "podman service starting; waiting"
+  else
+    mkdir -p /run/podman
+    rm -f "$SOCK"
+    log "starting podman system service (log: $LOG)"
+    setsid nohup podman system service --time=0 "$HOST" >>"$LOG" 2>&1 </dev/null &
+    disown || true
+  fi
+  deadline=$((SECONDS + WAIT_S))
+  until answers; do
+    if ((SECONDS >= deadline)); then
+      log "podman did not answer within ${WAIT_S}s:"; tail -20 "$LOG" >&2 || true; exit 1
+    fi
+    sleep 0.5
+  done
+  log "podman service answering"
+fi
+
+for image in itui/mini:latest itui/layered:latest; do
+  if ! podman image exists "localhost/$image"; then
+    log "loading $image"
+    "$DOCKER" save "$image" | podman load -q >/dev/null
+  fi
+done
+log "ready: $HOST"
