@@ -24,7 +24,7 @@ from textual.containers import Horizontal
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.backend.model import FileRequest, FileView, Snapshot, SourceResult
@@ -36,7 +36,7 @@ from widgets.header import StatusHeader
 from widgets.help import HelpScreen, app_help
 from widgets.live_table import LiveTable
 from widgets.pane import Pane
-from widgets.provenance import ProvenanceBar
+from widgets.provenance import ProvenanceBar, SourceScreen, focused_source
 from widgets.registry import PANES, find, tabs
 from widgets.view_screen import ViewScreen
 
@@ -63,9 +63,19 @@ class Config:
 
 
 def pane_bindings() -> list[BindingType]:
-    """One key per registered pane: a tab, or a view that the same key closes."""
-    return [Binding(p.KEY, f"view('{p.PANE_ID}')" if p.SCREEN else f"tab('{p.PANE_ID}')", p.TITLE,
-                    id=f"pane-{p.PANE_ID}", show=False, tooltip=p.SUMMARY) for p in PANES]
+    """One key per registered pane (a tab, or a view that the same key closes), and the keys of
+    pane commands, which work whenever their pane is visible."""
+    out: list[BindingType] = [
+        Binding(p.KEY, f"view('{p.PANE_ID}')" if p.SCREEN else f"tab('{p.PANE_ID}')", p.TITLE,
+                id=f"pane-{p.PANE_ID}", show=False, tooltip=p.SUMMARY) for p in PANES]
+    out += [Binding(c.key, f"pane_key('{p.PANE_ID}', '{c.action}')", c.title, show=False)
+            for p in PANES for c in p.COMMANDS if c.key]
+    return out
+
+
+MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_sort", "tab", "cycle_tab",
+                                 "back", "pane_key"})
+"""Actions on the main screen's list and tabs: never taken by keys typed in another screen."""
 
 
 class ContainerCommands(Provider):
@@ -95,7 +105,9 @@ class InternalsApp(App[None]):
     """Actions that change a container; refused with ``--read-only``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_or_close", "Quit", id="quit", tooltip="Quit; in a view, a file or help: close it"),
         Binding("question_mark", "help", "Help", id="help"),
+        Binding("c", "show_source", "Source", id="source", tooltip="Show the footer's whole command and copy it"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("a", "toggle_stopped", "Stopped", id="toggle-stopped"),
         Binding("s", "sort", "Sort", id="sort"),
@@ -148,6 +160,7 @@ class InternalsApp(App[None]):
         return self.pane(active) if active else None
 
     def on_mount(self) -> None:
+        self.query_one(Tabs).can_focus = False  # tabs change with keys and clicks, not as a focus stop
         self.query_one(StatusHeader).show(None, self.config.read_only)
         self.query_one(ProvenanceBar).show("", "")
         self.container_list.table.focus()
@@ -208,6 +221,7 @@ class InternalsApp(App[None]):
                 if isinstance(self.screen, ViewScreen):
                     self.screen.show(snap)
                 self._want()
+                self._refresh_footer()
         except Exception as exc:  # a pane must never take the app down with it
             self.log.error(f"snapshot {snap.seq}: {exc!r}")
             if not self._pane_error:
@@ -228,15 +242,20 @@ class InternalsApp(App[None]):
         self.backend.select(message.cid)
         if self.snapshot is not None:
             self._show_pane(self.snapshot)
+        self._refresh_footer()
 
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
+        main = self.screen_stack[0]
+        if isinstance(main.focused, Pane) or main.focused is None:  # the focus was in the tab left
+            self._drill_down()
         self._want()
         if self.snapshot is not None:
             self._show_pane(self.snapshot)
+        self._refresh_footer()
 
     @on(LiveTable.Selected, "#containers-table")
-    def _drill_down(self, event: LiveTable.Selected) -> None:
+    def _drill_down(self, event: LiveTable.Selected | None = None) -> None:
         """``enter`` on a container moves into the active tab."""
         active = self.screen_stack[0].query_one(TabbedContent).active
         if active:
@@ -257,9 +276,11 @@ class InternalsApp(App[None]):
             screen.maximize(screen.focused)
 
     @on(Provenance)
-    def _provenance(self, message: Provenance) -> None:
+    def _refresh_footer(self, message: Provenance | None = None) -> None:
+        """The main screen's footer, recomputed from what has the focus there."""
         if self.screen_stack:  # empty while the app shuts down
-            self.screen_stack[0].query_one(ProvenanceBar).show(message.source, message.label)
+            main = self.screen_stack[0]
+            main.query_one(ProvenanceBar).show(*focused_source(main, self.container_list.table))
 
     @on(OpenFile)
     def _open_file(self, message: OpenFile) -> None:
@@ -285,7 +306,31 @@ class InternalsApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.WRITE_ACTIONS and self.config.read_only:
             return False
+        if action in MAIN_SCREEN_ACTIONS and self.screen is not self.screen_stack[0]:
+            return False  # a view, a file or help on top owns the keys
+        if action == "pane_key":
+            active = self.screen_stack[0].query_one(TabbedContent).active
+            return active == parameters[0]
         return True
+
+    def action_quit_or_close(self) -> None:
+        """``q``: close what is on top of the main screen, or quit from it (as htop, k9s)."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+            self._want()
+        else:
+            self.exit()
+
+    def action_show_source(self) -> None:
+        """``c``: the footer's whole command in a popup, and on the clipboard."""
+        bars = self.screen.query(ProvenanceBar)  # the main screen and views have one
+        if bars and bars.first().source:
+            bar = bars.first()
+            self.copy_to_clipboard(bar.source)
+            self.push_screen(SourceScreen(bar.source, bar.label))
+
+    def action_pane_key(self, pane_id: str, action: str) -> None:
+        getattr(self.pane(pane_id), f"action_{action}")()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -326,6 +371,7 @@ class InternalsApp(App[None]):
 
     def action_refresh(self) -> None:
         self.backend.refresh()
+        self.notify("Refreshing: every source runs now", timeout=2)
 
     def _pane_action(self, pane: type[Pane], action: str) -> None:
         """Run a pane's palette command, on its tab, which is shown first."""
@@ -333,7 +379,8 @@ class InternalsApp(App[None]):
         getattr(self.pane(pane.PANE_ID), f"action_{action}")()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" and "Maximize" duplicate ``?`` and ``z`` below
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ("Keys", "Maximize", "Minimize"))
         yield SystemCommand("Help", "All keys (?)", self.action_help)
         yield SystemCommand("Filter containers", "Filter the list by name or image (/)", self.action_filter)
         yield SystemCommand("Toggle stopped containers", "Show or hide stopped containers (a)",

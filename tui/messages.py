@@ -27,12 +27,11 @@ class ContainerSelected(Message):
 
 
 class Provenance(Message):
-    """The focused value changed; ``source`` is the command or file that produced it."""
+    """The focused value (or the focus) moved: the screen recomputes its footer from what has
+    the focus, so the footer never keeps a value that is no longer under the cursor."""
 
-    def __init__(self, source: str, label: str = "") -> None:
-        super().__init__()
-        self.source = source
-        self.label = label
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Provenance)
 
 
 class OpenFile(Message):

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui.backend.model import Container, Metrics, Snapshot, inspect_source
-from tui.messages import ContainerSelected
+from tui.messages import ContainerSelected, Provenance
 from widgets.format import clean, coarse_duration, human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
 
@@ -143,7 +143,8 @@ class ContainerTable(LiveTable):
     ]
 
     def action_focus_column(self, step: int) -> None:
-        keys = [c.key for c in COLUMNS]
+        """Move the footer's column, among the columns shown at this width."""
+        keys = [self.columns[i].key for i, _ in self.shown_columns()]
         i = keys.index(self.focus_column) if self.focus_column in keys else 1
         self.focus_column = keys[(i + step) % len(keys)]
         self.post_message(ContainerTable.ColumnFocused())
@@ -369,7 +370,7 @@ class ContainerList(Vertical):
     def _column_focused(self, event: ContainerTable.ColumnFocused) -> None:
         event.stop()
         self._update_title()
-        self.table.post_provenance()
+        self.post_message(Provenance())
 
     def _cell_source(self, key: str) -> tuple[str, str] | None:
         """Footer line for the focused column of the container under the cursor."""

@@ -7,10 +7,9 @@ Shows every object's events, or only the selected container's (``t`` toggles), a
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual.binding import Binding, BindingType
 
 from tui.backend.model import DockerEvent, Snapshot
 from widgets.format import set_border, text
@@ -65,12 +64,8 @@ class EventsPane(LiveTable, Pane):
     KEY = "8"
     SUMMARY = "The live docker events feed, newest first, from the engine's recent history on"
     HELP = (("t", "all objects / only the selected container"),)
-    COMMANDS = (PaneCommand("Events: all / this container", "Toggle the events scope (t)", "toggle_scope"),)
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "toggle_scope", "All / this container",
-                tooltip="Show all events or only the selected container's"),
-    ]
+    COMMANDS = (PaneCommand("Events: all / this container", "Toggle the events scope (t)", "toggle_scope",
+                            key="t"),)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(COLUMNS, **kwargs)

@@ -172,6 +172,7 @@ class LiveTable(ScrollView, can_focus=True):
             else:
                 self.cursor_key = None
                 self.post_message(self.Highlighted(self, None))
+                self.post_message(Provenance())
         if changed_order:
             self.refresh()
         else:
@@ -203,12 +204,9 @@ class LiveTable(ScrollView, can_focus=True):
         """``(source, label)`` of a row for the footer: the command or file behind it."""
         return self._source(key) if self._source is not None else None
 
-    def post_provenance(self, focused: bool | None = None) -> None:
-        """Tell the footer where the row under the cursor comes from (only while focused)."""
-        if (self.has_focus if focused is None else focused) and self.cursor_key is not None:
-            found = self.row_source(self.cursor_key)
-            if found is not None and found[0]:
-                self.post_message(Provenance(*found))
+    def cursor_source(self) -> tuple[str, str] | None:
+        """``(source, label)`` of the row under the cursor."""
+        return self.row_source(self.cursor_key) if self.cursor_key is not None else None
 
     # ------------------------------------------------------------ cursor
 
@@ -223,7 +221,7 @@ class LiveTable(ScrollView, can_focus=True):
         if key != self.cursor_key:
             old, self.cursor_key = self.cursor_key, key
             self.post_message(self.Highlighted(self, key))
-            self.post_provenance()
+            self.post_message(Provenance())
             self._refresh_row(old)
             self._refresh_row(key)
         if scroll:
@@ -285,11 +283,15 @@ class LiveTable(ScrollView, can_focus=True):
         self.scroll_to_cursor()
 
     def _on_focus(self, event: events.Focus) -> None:
-        self.post_provenance(focused=True)  # runs before Widget._on_focus sets has_focus
+        self.post_message(Provenance())
         self.refresh()
 
     def _on_blur(self, event: events.Blur) -> None:
         self.refresh()
+
+    def shown_columns(self) -> tuple[tuple[int, int], ...]:
+        """(column index, width) of the columns that fit now (narrow tables drop some)."""
+        return self._columns_for(self.scrollable_content_region.width or self.size.width)
 
     def _columns_for(self, width: int) -> tuple[tuple[int, int], ...]:
         """(column index, width) of the columns shown at this table width."""

@@ -16,11 +16,13 @@ from tui.backend.model import Snapshot
 
 @dataclass(frozen=True)
 class PaneCommand:
-    """A palette entry that runs one of the pane's actions (``action_<name>``)."""
+    """A palette entry that runs one of the pane's actions (``action_<name>``), and the key that
+    runs it whenever the pane is visible (not only while it has the focus)."""
 
     title: str
     help: str
     action: str
+    key: str = ""
 
 
 class Pane:

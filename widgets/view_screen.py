@@ -14,7 +14,7 @@ from tui.backend.model import Snapshot
 from tui.messages import Provenance
 from widgets.header import StatusHeader
 from widgets.pane import Pane
-from widgets.provenance import ProvenanceBar
+from widgets.provenance import ProvenanceBar, focused_source
 
 
 class ViewScreen(Screen[None]):
@@ -54,8 +54,10 @@ class ViewScreen(Screen[None]):
         self.query_one(StatusHeader).show(self._snapshot, self._read_only)
         if self._snapshot is not None:
             self.view.show(self._snapshot, None)
+        self._provenance(Provenance())
 
     @on(Provenance)
     def _provenance(self, event: Provenance) -> None:
         event.stop()
-        self.query_one(ProvenanceBar).show(event.source, event.label)
+        source, label = focused_source(self, None)
+        self.query_one(ProvenanceBar).show(source or self.pane.ORIGIN, label)
