@@ -19,9 +19,7 @@ from typing import Any, ClassVar, Protocol
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import Hit, Hits, Provider
 from textual.containers import Horizontal
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
@@ -35,6 +33,7 @@ from widgets.format import clean
 from widgets.header import StatusHeader
 from widgets.help import HelpScreen, app_help
 from widgets.live_table import LiveTable
+from widgets.palette import ContainerCommands
 from widgets.pane import Pane
 from widgets.provenance import ProvenanceBar, SourceScreen, focused_source
 from widgets.registry import PANES, find, tabs
@@ -76,21 +75,6 @@ def pane_bindings() -> list[BindingType]:
 MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_sort", "tab", "cycle_tab",
                                  "back", "pane_key"})
 """Actions on the main screen's list and tabs: never taken by keys typed in another screen."""
-
-
-class ContainerCommands(Provider):
-    """Command palette entries that jump to a container by name."""
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        assert isinstance(app, InternalsApp)
-        matcher = self.matcher(query)
-        for c in app.snapshot.containers if app.snapshot else ():
-            label = f"Container: {clean(c.name.value)}  ({clean(c.image.value)}, {c.state.value})"
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(score, matcher.highlight(escape(label)), partial(app.jump_to, c.id),
-                          help=escape(clean(f"select {c.short_id} · {c.image_fq} · {c.state.value}")))
 
 
 class InternalsApp(App[None]):
