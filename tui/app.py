@@ -29,7 +29,7 @@ from tui.backend.model import FileRequest, FileView, Snapshot, SourceResult
 from tui.messages import ContainerSelected, OpenFile, Provenance, SnapshotReady
 from widgets.containers import ContainerList
 from widgets.file_viewer import FileViewer
-from widgets.format import clean
+from widgets.format import clean, set_border
 from widgets.header import StatusHeader
 from widgets.help import HelpScreen, app_help
 from widgets.live_table import LiveTable
@@ -72,8 +72,8 @@ def pane_bindings() -> list[BindingType]:
     return out
 
 
-MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_sort", "tab", "cycle_tab",
-                                 "back", "pane_key"})
+MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_sort", "freeze", "tab",
+                                 "cycle_tab", "back", "pane_key"})
 """Actions on the main screen's list and tabs: never taken by keys typed in another screen."""
 
 
@@ -96,6 +96,7 @@ class InternalsApp(App[None]):
         Binding("a", "toggle_stopped", "Stopped", id="toggle-stopped"),
         Binding("s", "sort", "Sort", id="sort"),
         Binding("S", "reverse_sort", "Reverse sort", id="reverse-sort", show=False),
+        Binding("Z", "freeze", "Freeze order", id="freeze", show=False, tooltip="Stop live reordering (again: resume)"),
         *pane_bindings(),
         Binding("left_square_bracket", "cycle_tab(-1)", "Previous tab", id="tab-prev", show=False),
         Binding("right_square_bracket", "cycle_tab(1)", "Next tab", id="tab-next", show=False),
@@ -112,6 +113,7 @@ class InternalsApp(App[None]):
         self.selected: str | None = None
         self._pane_error = False
         self._wanted: frozenset[str] | None = None
+        self._note = ""
         self.theme = self.config.theme
 
     # ------------------------------------------------------------ layout
@@ -218,11 +220,14 @@ class InternalsApp(App[None]):
         """Only the active tab's pane is drawn; the others catch up when shown."""
         active = self.screen_stack[0].query_one(TabbedContent).active
         if active:
-            self.pane(active).show(snap, self.selected)
+            pane = self.pane(active)
+            pane.show(snap, self.selected)
+            if self._note:  # why the selection moved by itself, until the user moves it
+                set_border(pane, subtitle=self._note)
 
     @on(ContainerSelected)
     def _selected(self, message: ContainerSelected) -> None:
-        self.selected = message.cid
+        self.selected, self._note = message.cid, message.note
         self.backend.select(message.cid)
         if self.snapshot is not None:
             self._show_pane(self.snapshot)
@@ -345,6 +350,9 @@ class InternalsApp(App[None]):
     def action_reverse_sort(self) -> None:
         self.container_list.reverse_sort()
 
+    def action_freeze(self) -> None:
+        self.container_list.toggle_frozen()
+
     def action_tab(self, pane_id: str) -> None:
         self.screen_stack[0].query_one(TabbedContent).active = pane_id
 
@@ -371,6 +379,8 @@ class InternalsApp(App[None]):
                             self.action_toggle_stopped)
         yield SystemCommand("Sort containers", "Next sort column (s)", self.action_sort)
         yield SystemCommand("Reverse sort", "Reverse the container sort (S)", self.action_reverse_sort)
+        yield SystemCommand("Freeze row order", "Stop or resume live reordering (Z)", self.action_freeze)
+        yield SystemCommand("Show and copy the source", "The footer's whole command (c)", self.action_show_source)
         for p in PANES:
             kind, go = ("view", partial(self.action_view, p.PANE_ID)) if p.SCREEN \
                 else ("tab", partial(self.action_tab, p.PANE_ID))

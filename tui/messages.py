@@ -19,11 +19,13 @@ class SnapshotReady(Message):
 
 
 class ContainerSelected(Message):
-    """The user moved the container cursor to ``cid`` (``None``: no container)."""
+    """The container cursor is on ``cid`` (``None``: no container); ``note`` says why it moved
+    when the user did not move it (the container was removed, a filter hides every row)."""
 
-    def __init__(self, cid: str | None) -> None:
+    def __init__(self, cid: str | None, note: str = "") -> None:
         super().__init__()
         self.cid = cid
+        self.note = note
 
 
 class Provenance(Message):

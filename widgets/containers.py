@@ -19,119 +19,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tui.backend.model import Container, Metrics, Snapshot, inspect_source
+from tui.backend.model import Container, Snapshot
 from tui.messages import ContainerSelected, Provenance
-from widgets.format import clean, coarse_duration, human_bytes, set_border, text
-from widgets.live_table import Column, LiveTable
+from widgets.container_rows import COLUMNS, SORT_COLUMN, SORTS, cell_source, cell_values, sort_rows
+from widgets.format import clean, set_border
+from widgets.live_table import LiveTable
 
 FLASH_S = 1.5
 FLASH_STYLE = "bold reverse"
-SORTS: tuple[str, ...] = ("name", "state", "cpu", "mem", "pids", "uptime")
 FLASH_KEYS = ("st", "state", "name", "pid", "image")
-STATE_RANK = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "removing": 4,
-              "exited": 5, "dead": 6}
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("st", "", 1),
-    Column("name", "NAME", 18),
-    Column("state", "STATE", 11),
-    Column("cpu", "CPU%", 5, right=True),
-    Column("mem", "MEM / LIMIT", 12, right=True),
-    Column("pids", "PIDS", 4, right=True, drop=2),
-    Column("pid", "PID", 7, right=True, drop=3),
-    Column("image", "IMAGE", 0, drop=1),
-    Column("id", "ID", 12, drop=4),
-)
-
-
-def state_glyph(c: Container) -> Text:
-    st = c.state.value
-    if st == "running":
-        return Text("●", style="green")
-    if st == "paused":
-        return Text("‖", style="yellow")
-    if st in ("restarting", "removing"):
-        return Text("◐", style="yellow")
-    if st == "created":
-        return Text("◌", style="dim")
-    if st == "dead" or (st == "exited" and c.exit_code.value not in (None, 0)):
-        return Text("○", style="red")
-    return Text("○", style="dim")
-
-
-def state_label(c: Container, now: float) -> str:
-    st = c.state.value
-    if st in ("running", "paused") and c.started_at:
-        up = f"up {coarse_duration(now - c.started_at)}"
-        return up if st == "running" else f"paused, {up}"
-    if st == "exited":
-        code = c.exit_code.value
-        return f"exited ({code})" if code is not None else "exited"
-    return st or "?"
-
-
-def cell_values(c: Container, m: Metrics | None, now: float) -> dict[str, Any]:
-    """The displayed value of each column for one container (``m``: its live figures)."""
-    running = c.state.value == "running"
-    cpu = mem = pids = ""
-    if m is not None:
-        cpu = f"{m.cpu_percent.value:.1f}" if m.cpu_percent.value is not None else "—" if m.error else "…"
-        if m.mem_used.value is not None:
-            mem = f"{human_bytes(m.mem_used.value, True)} / {human_bytes(m.mem_limit.value, True)}"
-        pids = str(m.pids.value) if m.pids.value is not None else ""
-    elif running:
-        cpu = "…"
-    return {
-        "st": state_glyph(c),
-        "name": text(c.name.value),
-        "state": text(state_label(c, now)),
-        "cpu": Text(cpu, justify="right"),
-        "mem": Text(mem, justify="right"),
-        "pids": Text(pids, justify="right"),
-        "pid": Text(str(c.pid.value) if c.pid.value else "", justify="right"),
-        "id": Text(c.short_id),
-        "image": text(c.image.value),
-    }
-
-
-def sort_value(c: Container, m: Metrics | None, key: str) -> Any:
-    if key == "state":
-        return (STATE_RANK.get(c.state.value, 9), c.name.value)
-    if key == "cpu":
-        return (m.cpu_percent.value or 0.0) if m else -1.0
-    if key == "mem":
-        return (m.mem_used.value or 0) if m else -1
-    if key == "pids":
-        return (m.pids.value or 0) if m else -1
-    if key == "uptime":
-        return -(c.started_at or 0.0) if c.started_at else float("-inf")
-    return c.name.value.lower()
-
-
-def cell_source(c: Container, m: Metrics | None, key: str) -> str:
-    """The command or file behind one cell (the footer's provenance line)."""
-    if key in ("st", "state"):
-        return c.state.source
-    if key == "name":
-        return c.name.source
-    if key == "pid":
-        return c.pid.source
-    if key == "id":
-        return f"{inspect_source(c.name.value, '.Id')}  → {c.id}"
-    if key == "image":
-        return f"{c.image.source}  → {c.image_fq}"
-    if m is None:
-        return "metrics come from cgroup files of running containers on a local engine"
-    if m.error:
-        return m.error
-    if key == "cpu":
-        return m.cpu_percent.source
-    if key == "mem":
-        return f"{m.mem_used.source} ; limit: {m.mem_limit.source}"
-    if key == "pids":
-        return m.pids.source
-    return ""
 
 
 class ContainerTable(LiveTable):
@@ -167,6 +63,9 @@ class ContainerList(Vertical):
         self.sort_key = "name"
         self.sort_reverse = False
         self.filter_text = ""
+        self.frozen = False
+        self._names: dict[str, str] = {}
+        self._before_filter: str | None = None
         self._values: dict[str, dict[str, Any]] = {}
         self._flash: dict[tuple[str, str], float] = {}
         self._selected: str | None = None
@@ -192,14 +91,20 @@ class ContainerList(Vertical):
 
     def open_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        if not box.display:
+            self._before_filter = self.table.cursor_key
         box.display = True
         box.focus()
 
     def action_clear_filter(self) -> None:
+        """``esc``: no filter, and the selection that was there before it (if it still exists)."""
         box = self.query_one("#filter", Input)
         box.value = ""
         box.display = False
         self.table.focus()
+        if self._before_filter is not None:
+            self.select(self._before_filter)
+            self._before_filter = None
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -216,12 +121,19 @@ class ContainerList(Vertical):
         self.show_stopped = not self.show_stopped
         self.refresh_rows()
 
+    def toggle_frozen(self) -> None:
+        """Stop (or restart) live reordering, as htop's ``Z``: rows keep their places."""
+        self.frozen = not self.frozen
+        self.refresh_rows()
+
     def cycle_sort(self) -> None:
+        self.frozen = False
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
         self.sort_reverse = self.sort_key in ("cpu", "mem", "pids")
         self.refresh_rows()
 
     def reverse_sort(self) -> None:
+        self.frozen = False
         self.sort_reverse = not self.sort_reverse
         self.refresh_rows()
 
@@ -273,6 +185,7 @@ class ContainerList(Vertical):
         if self._wanted and snapshot.container(self._wanted) is None:
             self.select(self._wanted)
         self.refresh_rows()
+        self._names = {c.id: c.name.value for c in snapshot.containers}
 
     def _visible(self, snap: Snapshot) -> list[Container]:
         out = []
@@ -291,10 +204,14 @@ class ContainerList(Vertical):
         snap = self.snapshot
         if snap is None:
             return
-        self._show_message(snap)
-        visible = sorted(self._visible(snap), key=lambda c: sort_value(c, snap.metrics_of(c.id), self.sort_key),
-                         reverse=self.sort_reverse)
+        visible = self._visible(snap)
+        self._show_message(snap, bool(visible))
+        visible = sort_rows(visible, snap.metrics_of, self.sort_key, self.sort_reverse)
         t = self.table
+        if self.frozen:  # rows keep their places; new ones go to the end
+            by_id = {c.id: c for c in visible}
+            visible = [by_id[k] for k in t.ordered_keys if k in by_id] + [c for c in visible if c.id not in t.rows]
+        t.sorted_by = (SORT_COLUMN[self.sort_key], "▼" if self.sort_reverse else "▲")
         t.set_rows((c.id, self._cells(c.id)) for c in visible)
         if self._wanted in t.rows:
             t.move_cursor(key=self._wanted)
@@ -318,10 +235,18 @@ class ContainerList(Vertical):
     def _notify_selection(self) -> None:
         key = self.table.cursor_key
         if key != self._selected:
+            note = ""
+            gone = self._selected
+            if gone and self.snapshot is not None and self.snapshot.container(gone) is None:
+                name = self._names.get(gone, gone[:12])
+                note = f"{name} was removed"
+                self.app.notify(note, severity="warning", markup=False)
+            elif key is None and self.filter_text:
+                note = f"no container matches “{self.filter_text}”"
             self._selected = key
-            self.post_message(ContainerSelected(key))
+            self.post_message(ContainerSelected(key, note))
 
-    def _show_message(self, snap: Snapshot) -> None:
+    def _show_message(self, snap: Snapshot, any_shown: bool) -> None:
         """The no-engine or no-containers message instead of (or above) the table."""
         msg = self.query_one("#containers-message", Static)
         text: Text | None = None
@@ -338,6 +263,8 @@ class ContainerList(Vertical):
                 text = Text.assemble(("Cannot list containers", "bold"), f": {clean(listed.error)}")
             else:
                 text = Text("No containers yet. Start one (docker run -d …) and it appears here.")
+        elif self.filter_text and not any_shown:
+            text = Text(f"No container matches “{clean(self.filter_text)}” (esc clears the filter)")
         if text != self._message:  # Static.update re-lays out the pane: only on a change
             self._message = text
             if text is not None:
@@ -395,7 +322,7 @@ class ContainerList(Vertical):
             parts.append(f"{shown} shown")
         title = "Containers " + " · ".join(parts)
         arrow = "▼" if self.sort_reverse else "▲"
-        sub = [f"sort {self.sort_key}{arrow}"]
+        sub = [f"sort {self.sort_key}{arrow}" + (" · frozen (Z)" if self.frozen else "")]
         if self.filter_text:
             sub.append(f"filter “{self.filter_text}”")
         if not self.show_stopped:

@@ -28,6 +28,8 @@ COLUMNS = (
 ACTION_STYLES = {"start": "green", "die": "red", "kill": "red", "oom": "bold red", "destroy": "red",
                  "stop": "yellow", "pause": "yellow", "unpause": "green", "create": "cyan"}
 SKIP_ATTRS = frozenset({"name", "image"})
+FIRST_ATTRS = frozenset({"exitCode", "signal", "containerExitCode"})
+"""Shown before the rest of an event's attributes: how a container ended."""
 
 
 def _short(ident: str) -> str:
@@ -44,8 +46,9 @@ def event_cells(ev: DockerEvent, names: dict[str, str]) -> tuple[Any, ...]:
     actor = ev.name or _short(ev.actor_id)
     detail = [f"{k}={names.get(v) or _short(v) if k == 'container' else v}" for k, v in ev.attributes
               if k not in SKIP_ATTRS and not k.startswith("com.docker") and "." not in k]
+    detail.sort(key=lambda d: d.split("=", 1)[0] not in FIRST_ATTRS)  # how it ended first (stable)
     if ev.type == "container" and attrs.get("image"):
-        detail.insert(0, f"image={attrs['image']}")
+        detail.insert(len([d for d in detail if d.split("=", 1)[0] in FIRST_ATTRS]), f"image={attrs['image']}")
     return (
         Text(str(ev.seq), justify="right", style="dim"),
         Text(t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}"),

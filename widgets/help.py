@@ -18,11 +18,13 @@ Section = tuple[str, tuple[tuple[str, str], ...]]
 
 APP_KEYS: tuple[Section, ...] = (
     ("Everywhere", (
-        ("?", "this help"),
+        ("?", "this help (esc, q or ? closes it)"),
+        ("c", "the footer's whole source in a popup, copied to the clipboard"),
         ("ctrl+p", "command palette: every action, and jump to a container by name"),
         ("tab / shift+tab", "move focus between the list and the tabs"),
         ("z", "zoom the focused pane to full screen (z or esc: back)"),
         ("ctrl+r", "refresh now"),
+        ("q", "close the view, file or popup on top; on the main screen: quit"),
         ("ctrl+q", "quit"),
     )),
     ("Containers list", (
@@ -30,7 +32,8 @@ APP_KEYS: tuple[Section, ...] = (
         ("← / →", "choose the column whose source the footer shows"),
         ("/", "filter by name or image (esc clears)"),
         ("a", "show / hide stopped containers"),
-        ("s / S", "next sort column / reverse the sort"),
+        ("s / S", "next sort column / reverse the sort (▲/▼ marks the column)"),
+        ("Z", "freeze the order of the rows (again: live order)"),
         ("enter", "into the active tab (esc comes back)"),
     )),
 )

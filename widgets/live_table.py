@@ -101,6 +101,8 @@ class LiveTable(ScrollView, can_focus=True):
 
         key: str
 
+    sorted_by: reactive[tuple[str, str]] = reactive(("", ""), repaint=False)
+    """(column key, "▲" or "▼"): the sorted column, marked in the header."""
     focus_column: reactive[str] = reactive("", repaint=False)
     """Key of a column whose header is marked (the column the footer explains), or ''."""
 
@@ -174,6 +176,8 @@ class LiveTable(ScrollView, can_focus=True):
                 self.post_message(self.Highlighted(self, None))
                 self.post_message(Provenance())
         if changed_order:
+            if self.cursor_key is not None and self.cursor_row != old_row:
+                self.scroll_to_cursor()  # rows inserted above or a re-sort: keep the cursor in view
             self.refresh()
         else:
             for key in changed:
@@ -276,6 +280,10 @@ class LiveTable(ScrollView, can_focus=True):
     def watch_focus_column(self) -> None:
         self.refresh()
 
+    def watch_sorted_by(self) -> None:
+        if self.show_header:
+            self.refresh_lines(0)
+
     def on_resize(self) -> None:
         self._layout = None
         self._cache.clear()
@@ -356,13 +364,18 @@ class LiveTable(ScrollView, can_focus=True):
             base = self._base_style = self.rich_style
         layout = self._columns_for(width)
         if self.show_header and y == 0:
-            key = ("§header", width, self.focus_column)
+            key = ("§header", width, self.focus_column, self.sorted_by)
             strip = self._cache.get(key)
             if strip is None:
                 hstyle = base + self.get_component_rich_style("live-table--header")
                 fstyle = self.get_component_rich_style("live-table--focus-column")
-                labels = [Text(c.label, style=fstyle if c.key == self.focus_column and c.label else "")
-                          for c in self.columns]
+                sort_col, arrow = self.sorted_by
+                labels = []
+                for c in self.columns:
+                    label = Text(c.label, style=fstyle if c.key == self.focus_column and c.label else "")
+                    if c.key == sort_col:
+                        label.append(arrow)
+                    labels.append(label)
                 strip = self._line(labels, layout, width, hstyle)
                 self._cache[key] = strip
             return strip

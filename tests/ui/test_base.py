@@ -3,6 +3,7 @@ and less, screens that own their keys (on the recording ``lab.json``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual.widgets import Input, Tabs
@@ -188,3 +189,97 @@ async def test_refresh_says_so(lab_snapshot, wait_for) -> None:
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: any("Refreshing" in str(n.message) for n in app._notifications),
                        what="a refresh notice")
+
+
+# ---------------------------------------------------------------- rows: order, cursor, filter
+
+
+def with_containers(snap: Snapshot, containers: list[Any]) -> Snapshot:
+    """The recording with another container list (metrics kept for the ones it had)."""
+    sources = tuple(replace(r, value=tuple(containers)) if r.name == "containers" else r for r in snap.sources)
+    return replace(snap, sources=sources)
+
+
+def clones(snap: Snapshot, names: list[str]) -> list[Any]:
+    """Stopped copies of ``oneshot`` under other names and IDs (no metrics: ties on CPU)."""
+    one = snap.container_by_name("oneshot")
+    return [replace(one, id=f"{i:064x}", name=replace(one.name, value=n)) for i, n in enumerate(names, 1)]
+
+
+async def test_names_sort_naturally_and_ties_stay_put(lab_snapshot, wait_for) -> None:
+    names = ["lab-10", "lab-2", "Lab-1", "lab-9"]
+    app = replay_app(with_containers(lab_snapshot, clones(lab_snapshot, names)))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.container_list.table
+        await wait_for(pilot, lambda: table.row_count == 4, what="4 rows")
+        order = lambda: [app.snapshot.container(k).name.value for k in table.ordered_keys]  # noqa: E731
+        assert order() == ["Lab-1", "lab-2", "lab-9", "lab-10"]
+        assert table.sorted_by == ("name", "▲")
+        await pilot.press("s", "s")  # cpu: every row ties (stopped): name order stays, ascending
+        await wait_for(pilot, lambda: app.container_list.sort_key == "cpu", what="the cpu sort")
+        assert table.sorted_by == ("cpu", "▼") and order() == ["Lab-1", "lab-2", "lab-9", "lab-10"]
+        header = table.render_line(0).text
+        assert "CPU%▼" in header and "NAME▲" not in header
+
+
+async def test_cursor_stays_in_view_when_rows_come_above(lab_snapshot, wait_for) -> None:
+    many = clones(lab_snapshot, [f"z-{i:02d}" for i in range(40)])
+    first = with_containers(lab_snapshot, many)
+    later = with_containers(lab_snapshot, clones(lab_snapshot, [f"a-{i:02d}" for i in range(30)]) + many)
+    later = replace(later, sources=tuple(
+        replace(r, value=tuple(replace(c, id=f"{i + 100:064x}") if c.name.value.startswith("a-") else c
+                               for i, c in enumerate(r.value))) if r.name == "containers" else r
+        for r in later.sources))
+    backend = ReplayBackend([first, later], delay=0.5)
+    app = make_app(backend, Config(container="z-39"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.container_list.table
+        await wait_for(pilot, lambda: table.row_count == 40 and table.cursor_key == many[-1].id, what="z-39")
+        await wait_for(pilot, lambda: table.row_count == 70, what="30 rows above")
+        await pilot.pause()
+        top = int(table.scroll_y)
+        height = table.scrollable_content_region.height - 1
+        assert table.cursor_key == many[-1].id and top <= table.cursor_row < top + height
+
+
+async def test_freeze_keeps_rows_in_place(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        listing = app.container_list
+        await pilot.press("Z")
+        assert listing.frozen and "frozen (Z)" in listing.border_subtitle
+        before = listing.table.ordered_keys
+        listing.sort_key = "state"  # a new order arriving while frozen is not applied
+        listing.refresh_rows()
+        assert listing.table.ordered_keys == before
+        await pilot.press("Z")
+        assert not listing.frozen and listing.table.ordered_keys != before
+
+
+async def test_filter_matching_nothing_says_so_and_esc_restores(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot, container="probe1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        probe = app.snapshot.container_by_name("probe1").id
+        await wait_for(pilot, lambda: app.selected == probe, what="probe1")
+        await pilot.press("slash", *"nothing-here")
+        msg = app.container_list.query_one("#containers-message")
+        await wait_for(pilot, lambda: app.selected is None and msg.display, what="no match")
+        assert "No container matches “nothing-here”" in str(msg.content)
+        overview = app.query_one("#overview-pane")
+        assert "no container matches" in str(overview.border_subtitle)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.selected == probe, what="probe1 selected again")
+        assert app.container_list.table.row_count == 7
+
+
+async def test_a_removed_selection_is_said(lab_snapshot, wait_for) -> None:
+    web = lab_snapshot.container_by_name("web")
+    gone = with_containers(lab_snapshot, [c for c in lab_snapshot.containers if c.id != web.id])
+    app = make_app(ReplayBackend([lab_snapshot, gone], delay=0.5), Config(container="web"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.selected == web.id, what="web")
+        await wait_for(pilot, lambda: app.selected not in (None, web.id), timeout=5, what="web removed")
+        assert any("web was removed" in str(n.message) for n in app._notifications)
+        assert "web was removed" in str(app.query_one("#overview-pane").border_subtitle)
