@@ -31,7 +31,7 @@ from widgets.containers import ContainerList
 from widgets.file_viewer import FileViewer
 from widgets.format import clean, set_border
 from widgets.header import StatusHeader
-from widgets.help import HelpScreen, app_help
+from widgets.help import APP_COMMANDS, HelpScreen, app_help
 from widgets.live_table import LiveTable
 from widgets.palette import ContainerCommands
 from widgets.pane import Pane
@@ -73,7 +73,7 @@ def pane_bindings() -> list[BindingType]:
 
 
 MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_sort", "freeze", "tab",
-                                 "cycle_tab", "back", "pane_key"})
+                                 "cycle_tab", "back", "pane_key", "swap_layout"})
 """Actions on the main screen's list and tabs: never taken by keys typed in another screen."""
 
 
@@ -103,6 +103,7 @@ class InternalsApp(App[None]):
         Binding("ctrl+r", "refresh", "Refresh", id="refresh", show=False),
         Binding("escape", "back", "Back to the list", id="back", show=False),
         Binding("z", "zoom", "Zoom pane", id="zoom", show=False),
+        Binding("L", "swap_layout", "Larger list", id="swap-layout", show=False),
     ]
 
     def __init__(self, backend: Backend, config: Config | None = None) -> None:
@@ -353,6 +354,10 @@ class InternalsApp(App[None]):
     def action_freeze(self) -> None:
         self.container_list.toggle_frozen()
 
+    def action_swap_layout(self) -> None:
+        """``L``: the list or the tabs get the larger share (rows when stacked, columns beside)."""
+        self.screen_stack[0].toggle_class("-list-large")
+
     def action_tab(self, pane_id: str) -> None:
         self.screen_stack[0].query_one(TabbedContent).active = pane_id
 
@@ -373,22 +378,14 @@ class InternalsApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's "Keys" and "Maximize" duplicate ``?`` and ``z`` below
         yield from (c for c in super().get_system_commands(screen) if c.title not in ("Keys", "Maximize", "Minimize"))
-        yield SystemCommand("Help", "All keys (?)", self.action_help)
-        yield SystemCommand("Filter containers", "Filter the list by name or image (/)", self.action_filter)
-        yield SystemCommand("Toggle stopped containers", "Show or hide stopped containers (a)",
-                            self.action_toggle_stopped)
-        yield SystemCommand("Sort containers", "Next sort column (s)", self.action_sort)
-        yield SystemCommand("Reverse sort", "Reverse the container sort (S)", self.action_reverse_sort)
-        yield SystemCommand("Freeze row order", "Stop or resume live reordering (Z)", self.action_freeze)
-        yield SystemCommand("Show and copy the source", "The footer's whole command (c)", self.action_show_source)
+        for title, what, action in APP_COMMANDS:
+            yield SystemCommand(title, what, getattr(self, f"action_{action}"))
         for p in PANES:
             kind, go = ("view", partial(self.action_view, p.PANE_ID)) if p.SCREEN \
                 else ("tab", partial(self.action_tab, p.PANE_ID))
             yield SystemCommand(f"{p.TITLE} {kind}", f"{p.SUMMARY} ({p.KEY})", go)
             for cmd in p.COMMANDS:
                 yield SystemCommand(cmd.title, cmd.help, partial(self._pane_action, p, cmd.action))
-        yield SystemCommand("Refresh now", "Poll the engine now (ctrl+r)", self.action_refresh)
-        yield SystemCommand("Zoom pane", "Show the focused pane full screen (z)", self.action_zoom)
 
 
 def make_app(backend: Backend, config: Config | None = None) -> InternalsApp:

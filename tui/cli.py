@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import os
 import sys
 
 import docker
@@ -46,25 +47,46 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def snapshot(args: argparse.Namespace) -> int:
+    """``snapshot --json``: 0, 1 when no engine answers, 3 when ``--container`` names none."""
+    hub = Hub(HubConfig(interval=args.interval))
+    if args.snap_container:
+        hub.select(args.snap_container)
+    snap = hub.collect_once()
+    try:
+        json.dump(to_jsonable(snap), sys.stdout, indent=1, sort_keys=False)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if snap.engine is None:
+        return 1
+    if args.snap_container and not snap.selected:
+        print(f"internals-tui: no container called {args.snap_container!r}", file=sys.stderr)
+        return 3
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.interval <= 0:
         print("internals-tui: --interval must be > 0", file=sys.stderr)
         return 2
     if args.command == "snapshot":
-        hub = Hub(HubConfig(interval=args.interval))
-        if args.snap_container:
-            hub.select(args.snap_container)
-        snap = hub.collect_once()
-        json.dump(to_jsonable(snap), sys.stdout, indent=1, sort_keys=False)
-        sys.stdout.write("\n")
-        return 0 if snap.engine is not None else 1
+        return snapshot(args)
 
-    from tui.app import Config, make_app  # noqa: PLC0415 - keep `snapshot` free of Textual start-up
+    from textual.theme import BUILTIN_THEMES  # noqa: PLC0415 - keep `snapshot` free of Textual start-up
+
+    from tui.app import Config, make_app  # noqa: PLC0415
     from widgets.registry import PANES, find  # noqa: PLC0415
     if args.tab and find(args.tab) is None:
         names = ", ".join(p.PANE_ID for p in PANES)
         print(f"internals-tui: no pane called {args.tab!r} (one of: {names})", file=sys.stderr)
+        return 2
+    if args.theme not in BUILTIN_THEMES:
+        print(f"internals-tui: no theme called {args.theme!r}; one of: {', '.join(sorted(BUILTIN_THEMES))}",
+              file=sys.stderr)
         return 2
     backend: object
     if args.replay:

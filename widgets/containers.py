@@ -66,6 +66,7 @@ class ContainerList(Vertical):
         self.frozen = False
         self._names: dict[str, str] = {}
         self._before_filter: str | None = None
+        self._said_missing: str | None = None
         self._values: dict[str, dict[str, Any]] = {}
         self._flash: dict[tuple[str, str], float] = {}
         self._selected: str | None = None
@@ -183,7 +184,11 @@ class ContainerList(Vertical):
         self._values = values
         self.snapshot = snapshot
         if self._wanted and snapshot.container(self._wanted) is None:
-            self.select(self._wanted)
+            if not self.select(self._wanted) and snapshot.result("containers") is not None \
+                    and self._wanted != self._said_missing:
+                self._said_missing = self._wanted  # once; it is still selected if it appears
+                self.app.notify(f"no container called {clean(self._wanted)} (yet)", severity="warning",
+                                markup=False)
         self.refresh_rows()
         self._names = {c.id: c.name.value for c in snapshot.containers}
 

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from widgets.file_viewer import KEYS as VIEWER_KEYS
 from widgets.registry import PANES, tabs
 
 Section = tuple[str, tuple[tuple[str, str], ...]]
@@ -23,12 +24,13 @@ APP_KEYS: tuple[Section, ...] = (
         ("ctrl+p", "command palette: every action, and jump to a container by name"),
         ("tab / shift+tab", "move focus between the list and the tabs"),
         ("z", "zoom the focused pane to full screen (z or esc: back)"),
+        ("L", "give the containers list the larger share of the screen (again: back)"),
         ("ctrl+r", "refresh now"),
         ("q", "close the view, file or popup on top; on the main screen: quit"),
         ("ctrl+q", "quit"),
     )),
     ("Containers list", (
-        ("j / k, ↑ / ↓", "move"),
+        ("j / k, ↑ / ↓", "move; pgup / pgdn, g / G: page, top, bottom"),
         ("← / →", "choose the column whose source the footer shows"),
         ("/", "filter by name or image (esc clears)"),
         ("a", "show / hide stopped containers"),
@@ -39,6 +41,21 @@ APP_KEYS: tuple[Section, ...] = (
 )
 
 
+APP_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("Help", "All keys (?)", "help"),
+    ("Filter containers", "Filter the list by name or image (/)", "filter"),
+    ("Toggle stopped containers", "Show or hide stopped containers (a)", "toggle_stopped"),
+    ("Sort containers", "Next sort column (s)", "sort"),
+    ("Reverse sort", "Reverse the container sort (S)", "reverse_sort"),
+    ("Freeze row order", "Stop or resume live reordering (Z)", "freeze"),
+    ("Larger list / larger tabs", "Swap which side is larger (L)", "swap_layout"),
+    ("Show and copy the source", "The footer's whole command (c)", "show_source"),
+    ("Refresh now", "Poll the engine now (ctrl+r)", "refresh"),
+    ("Zoom pane", "Show the focused pane full screen (z)", "zoom"),
+)
+"""The app's own palette entries: (title, help, action); panes add theirs from the registry."""
+
+
 def app_help() -> tuple[Section, ...]:
     """The app's keys, then the tabs and views of the pane registry, then each pane's own keys."""
     tab_panes = tabs()
@@ -47,7 +64,7 @@ def app_help() -> tuple[Section, ...]:
            *((p.KEY, f"{p.TITLE} view: {p.SUMMARY} (esc or {p.KEY}: back)") for p in PANES if p.SCREEN),
            ("esc", "back to the list; back from a file or a view"))
     own = tuple((f"{p.KEY} {p.TITLE}", p.HELP) for p in PANES if p.HELP)
-    return (*APP_KEYS, ("Tabs and views", nav), *own)
+    return (*APP_KEYS, ("Tabs and views", nav), *own, ("A file (enter on it), like less", VIEWER_KEYS))
 
 
 def help_table(sections: tuple[Section, ...]) -> Table:

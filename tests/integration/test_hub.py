@@ -391,3 +391,14 @@ async def test_a_remote_engine_is_retried_with_back_off() -> None:
         await rec.wait_for(lambda s: s.retry_in >= 2.0)
     retries = [s.retry_in for s in rec.snaps if s.retry_in]
     assert retries[0] == 1.0 and max(retries) == 2.0
+
+
+def test_snapshot_cli_names_a_missing_container_and_pipes_quietly() -> None:
+    out = subprocess.run([sys.executable, "-m", "tui.cli", "snapshot", "--json", "--container", "no-such-ctr"],
+                         capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert out.returncode == 3 and "no container called 'no-such-ctr'" in out.stderr
+    assert json.loads(out.stdout)["selected"] == ""
+    piped = subprocess.run(["bash", "-c", f"{sys.executable} -m tui.cli snapshot --json | head -c 20; "
+                                          "exit ${PIPESTATUS[0]}"],
+                           capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert piped.returncode == 0 and piped.stderr == "" and piped.stdout.startswith("{")

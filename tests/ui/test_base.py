@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Tabs
 
 from tui.app import Config, InternalsApp, make_app
@@ -129,12 +130,13 @@ async def test_keys_typed_in_a_view_do_not_reach_the_list(lab_snapshot, wait_for
             else:
                 await pilot.press("e")
             await wait_for(pilot, lambda: isinstance(app.screen, screen), what=screen.__name__)
-            await pilot.press("a", "slash", "s", "8", "t")
+            await pilot.press("a", "s", "8", "t", "L", "slash", *"abc")  # "/" searches in the viewer
             assert listing.show_stopped and listing.sort_key == "name" and not listing.filter_text
             assert not listing.query_one("#filter").display
             assert app.query_one(EventsPane).only_selected is False
             assert app.screen_stack[0].query_one("TabbedContent").active == "overview"
-            await pilot.press("escape")
+            assert not app.screen_stack[0].has_class("-list-large")
+            await pilot.press("escape", "escape")  # the viewer: out of its search box, then back
             await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="back")
 
 
@@ -283,3 +285,85 @@ async def test_a_removed_selection_is_said(lab_snapshot, wait_for) -> None:
         await wait_for(pilot, lambda: app.selected not in (None, web.id), timeout=5, what="web removed")
         assert any("web was removed" in str(n.message) for n in app._notifications)
         assert "web was removed" in str(app.query_one("#overview-pane").border_subtitle)
+
+
+# ---------------------------------------------------------------- command line
+
+
+async def test_container_option_that_matches_nothing_says_so(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot, container="no-such-thing")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: any("no container called no-such-thing" in str(n.message)
+                                          for n in app._notifications), what="the notice")
+
+
+def test_unknown_theme_lists_the_themes(capsys) -> None:
+    from tui.cli import main
+    assert main(["--theme", "no-such-theme"]) == 2
+    err = capsys.readouterr().err
+    assert "no theme called 'no-such-theme'" in err and "textual-dark" in err and "nord" in err
+
+
+async def test_file_viewer_searches_and_pages_like_less(wait_for) -> None:
+    from textual.app import App
+    from tui.backend.model import FileView
+    text = "\n".join(f"line {i}" + (" needle" if i in (30, 70, 150) else "") for i in range(200))
+
+    class One(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(FileViewer(FileView("/x/log.txt", text, len(text), False, "cat /x/log.txt")))
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, FileViewer) and app.screen.lines, what="the viewer")
+        viewer = app.screen
+        await pilot.press("space")
+        assert viewer.body.scroll_y > 10
+        await pilot.press("g", "slash", *"NEEDLE", "enter")
+        await wait_for(pilot, lambda: viewer.term == "NEEDLE", what="the search")
+        assert viewer.matches == [30, 70, 150] and int(viewer.body.scroll_y) == 30
+        await pilot.press("n")
+        assert int(viewer.body.scroll_y) == 70 and "2/3" in str(viewer.query_one("#viewer-head").content)
+        await pilot.press("N", "N")
+        assert viewer.match == 2  # wrapped around to the last match
+        await pilot.press("G")
+        assert viewer.body.scroll_y == viewer.body.max_scroll_y
+        await pilot.press("b")
+        assert viewer.body.scroll_y < viewer.body.max_scroll_y
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FileViewer), what="closed")
+
+
+async def test_80x24_fits_and_l_gives_the_list_the_larger_share(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app, wait_for)
+        screen = app.screen
+        for widget in screen.query("*"):
+            if widget.display and widget.region.area:
+                assert screen.region.contains_region(widget.region), f"{widget!r} runs off the screen"
+        bar = screen.query_one(ProvenanceBar)
+        assert bar.region.y == 23 and bar.region.width == 80
+        table = app.container_list.table
+        small = app.container_list.region.height
+        top = int(table.scroll_y)
+        assert top <= table.cursor_row < top + table.scrollable_content_region.height - 1  # web in view
+        await pilot.press("L")
+        await wait_for(pilot, lambda: app.container_list.region.height > small, what="a larger list")
+        assert app.container_list.region.height >= 16 and table.row_count <= table.scrollable_content_region.height
+        await pilot.press("L")
+        await wait_for(pilot, lambda: app.container_list.region.height == small, what="back")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 45), (250, 60)])
+async def test_nothing_runs_off_the_screen(lab_snapshot, wait_for, size: tuple[int, int]) -> None:
+    for tab in ("overview", "events", "engine"):
+        app = replay_app(lab_snapshot, container="web", tab=tab)
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot, app, wait_for)
+            await pilot.pause()
+            screen = app.screen
+            for widget in screen.query("*"):
+                if widget.display and widget.region.area:
+                    assert screen.region.contains_region(widget.region), f"{tab} {size}: {widget!r} runs off"
+            assert screen.query_one(ProvenanceBar).region.y == size[1] - 1
