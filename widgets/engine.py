@@ -98,7 +98,8 @@ class EngineView(Horizontal, Pane):
     EngineView #engine-info { width: 55%; height: 1fr; }
     EngineView #engine-side { width: 1fr; }
     EngineView #engine-images, EngineView #engine-cgroups { height: 1fr; }
-    EngineView LiveTable { border: round $panel-lighten-2; border-subtitle-color: $text-muted; }
+    EngineView LiveTable { border: round $panel-lighten-2; border-title-color: $text-muted;
+                           border-subtitle-color: $text-muted; }
     EngineView LiveTable:focus { border: round $primary; }
     """
 

@@ -367,3 +367,40 @@ async def test_nothing_runs_off_the_screen(lab_snapshot, wait_for, size: tuple[i
                 if widget.display and widget.region.area:
                     assert screen.region.contains_region(widget.region), f"{tab} {size}: {widget!r} runs off"
             assert screen.query_one(ProvenanceBar).region.y == size[1] - 1
+
+
+# ---------------------------------------------------------------- contrast
+
+
+def contrast(a: Any, b: Any) -> float:
+    """WCAG contrast ratio of two opaque colours."""
+    def lum(c: Any) -> float:
+        def ch(v: int) -> float:
+            x = v / 255
+            return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+        return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b)
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+async def test_unfocused_titles_tabs_and_dim_text_reach_wcag_aa(lab_snapshot, wait_for) -> None:
+    from rich.style import Style
+    from textual.color import Color
+    from textual.filter import dim_style
+    from textual.widgets._tabs import Tab
+    from tui.app import DIM_FACTOR
+
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        pane = app.query_one("#overview-pane")
+        assert not pane.has_focus
+        bg = pane.background_colors[1]
+        title = bg + pane.styles.border_title_color
+        assert contrast(title, bg) >= 4.5, title
+        for tab in app.query(Tab):
+            tbg = tab.background_colors[1]
+            assert contrast(tbg + tab.styles.color, tbg) >= 4.5, (tab, tab.styles.color)
+        fg = bg + pane.styles.color
+        dimmed = dim_style(Style(color=fg.rich_color, bgcolor=bg.rich_color, dim=True), bg, DIM_FACTOR).color
+        assert contrast(Color.from_rich_color(dimmed), bg) >= 4.5
