@@ -27,7 +27,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "NAME", 18),
     Column("state", "STATE", 13),
     Column("cpu", "CPU%", 5, right=True),
-    Column("mem", "MEM / LIMIT", 12, right=True),
+    Column("mem", "MEM / LIMIT", 16, right=True),
     Column("pids", "PIDS", 4, right=True, drop=2),
     Column("pid", "PID", 7, right=True, drop=3),
     Column("image", "IMAGE", 0, drop=1),
@@ -68,7 +68,8 @@ def cell_values(c: Container, m: Metrics | None, now: float) -> dict[str, Any]:
     if m is not None:
         cpu = f"{m.cpu_percent.value:.1f}" if m.cpu_percent.value is not None else "—" if m.error else "…"
         if m.mem_used.value is not None:
-            mem = f"{human_bytes(m.mem_used.value, True)} / {human_bytes(m.mem_limit.value, True)}"
+            limit = "no limit" if m.mem_unlimited else human_bytes(m.mem_limit.value, True)
+            mem = f"{human_bytes(m.mem_used.value, True)} / {limit}"
         pids = str(m.pids.value) if m.pids.value is not None else ""
     elif running:
         cpu = "…"

@@ -3,7 +3,6 @@ the host's ``/proc/cgroups`` table. Works without an engine too (host rows only)
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from rich.text import Text
@@ -11,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from tui.backend.model import Snapshot
-from widgets.format import clean, human_bytes, set_border, text
+from widgets.format import clean, human_bytes, set_border, text, when
 from widgets.live_table import Column, LiveTable
 from widgets.pane import Pane
 
@@ -76,7 +75,7 @@ def info_rows(snap: Snapshot) -> list[Row]:
 
 INFO_COLUMNS = (Column("field", "", 20), Column("value", "", 0))
 IMAGE_COLUMNS = (Column("tag", "REPOSITORY:TAG", 0), Column("id", "IMAGE ID", 12, drop=2),
-                 Column("size", "SIZE", 8, right=True), Column("created", "CREATED (UTC)", 16, drop=1))
+                 Column("size", "SIZE", 8, right=True), Column("created", "CREATED", 19, drop=1))
 CGROUP_COLUMNS = (Column("subsys", "SUBSYS", 12), Column("hier", "HIERARCHY", 9, right=True),
                   Column("num", "CGROUPS", 8, right=True), Column("en", "ENABLED", 7))
 
@@ -133,12 +132,13 @@ class EngineView(Horizontal, Pane):
         images.set_rows(
             (im.id, (text(", ".join(im.tags) or "<none>"), Text(im.id.removeprefix("sha256:")[:12]),
                      Text(human_bytes(im.size)),
-                     Text(_dt.datetime.fromtimestamp(im.created, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M"))))
+                     Text(when(im.created, snap.taken_at))))
             for im in snap.images)
         listed = snap.result("images")
         set_border(images, subtitle="no engine" if snap.engine is None
                    else f"cannot list: {listed.error}" if listed is not None and listed.error
-                   else f"{len(snap.images)} images" if listed is not None else "listing…")
+                   else f"{len(snap.images)} images · sizes in IEC units (docker images prints SI: 1 MB = 10⁶ B)"
+                   if listed is not None else "listing…")
         cg = self.query_one("#engine-cgroups", LiveTable)
         cg.set_rows((r.subsys, (text(r.subsys), Text(str(r.hierarchy)), Text(str(r.num_cgroups)),
                                 Text("yes" if r.enabled else "no"))) for r in snap.host.proc_cgroups)

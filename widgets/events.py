@@ -6,20 +6,19 @@ Shows every object's events, or only the selected container's (``t`` toggles), a
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from rich.text import Text
 
 from tui.backend.model import DockerEvent, Snapshot
-from widgets.format import set_border, text
+from widgets.format import set_border, text, when
 from widgets.live_table import Column, LiveTable
 from widgets.pane import Pane, PaneCommand
 
 MAX_ROWS = 500
 COLUMNS = (
     Column("seq", "#", 4, right=True, drop=1),
-    Column("time", "TIME (UTC)", 12),
+    Column("time", "TIME", 14),
     Column("type", "TYPE", 9),
     Column("action", "ACTION", 12),
     Column("actor", "ACTOR", 20),
@@ -37,9 +36,8 @@ def _short(ident: str) -> str:
     return ident[:12] if len(ident) == 64 and all(c in "0123456789abcdef" for c in ident) else ident
 
 
-def event_cells(ev: DockerEvent, names: dict[str, str]) -> tuple[Any, ...]:
+def event_cells(ev: DockerEvent, names: dict[str, str], now: float) -> tuple[Any, ...]:
     """The cells of one event; ``names`` maps container IDs to names for network events."""
-    t = _dt.datetime.fromtimestamp(ev.time_nano / 1e9, _dt.timezone.utc)
     action = ev.action
     verb = action.split(":", 1)[0]
     attrs = dict(ev.attributes)
@@ -51,7 +49,7 @@ def event_cells(ev: DockerEvent, names: dict[str, str]) -> tuple[Any, ...]:
         detail.insert(len([d for d in detail if d.split("=", 1)[0] in FIRST_ATTRS]), f"image={attrs['image']}")
     return (
         Text(str(ev.seq), justify="right", style="dim"),
-        Text(t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}"),
+        Text(when(ev.time_nano / 1e9, now, ms=True)),
         text(ev.type),
         text(action, style=ACTION_STYLES.get(verb, "")),
         text(actor),
@@ -90,10 +88,9 @@ class EventsPane(LiveTable, Pane):
     def show(self, snap: Snapshot, cid: str | None) -> None:
         """Show the snapshot's events (all, or the selected container's), newest first."""
         self._snap = snap
-        if cid != self._cid:
-            self._cid = cid
-            c = snap.container(cid) if cid else None
-            self._name = c.name.value if c else ""
+        self._cid = cid
+        c = snap.container(cid) if cid else None
+        self._name = c.name.value if c else ""  # follows a rename: events are matched by ID
         evs = snap.events
         if self.only_selected:
             evs = tuple(e for e in evs if e.actor_id == cid or dict(e.attributes).get("container") == cid)
@@ -102,7 +99,7 @@ class EventsPane(LiveTable, Pane):
         names = {c.id: c.name.value for c in snap.containers}
         for e in evs:
             if e.seq not in self._cells:
-                self._cells[e.seq] = event_cells(e, names)
+                self._cells[e.seq] = event_cells(e, names, snap.taken_at)
                 self._events[e.seq] = e
         keep = {e.seq for e in snap.events}
         for seq in [s for s in self._cells if s not in keep]:
@@ -114,7 +111,11 @@ class EventsPane(LiveTable, Pane):
 
     def _update_title(self) -> None:
         scope = f"only {self._name or 'the selected container'}" if self.only_selected else "all objects"
-        set_border(self, f"Events · {scope} · {self.row_count}", "t: all / this container · newest first")
+        sub = "t: all / this container · newest first"
+        if self.only_selected and not self.row_count:
+            sub = (f"none of {self._name or 'its'} events among the engine's recent ones: it keeps only the "
+                   "last 256 events, older ones are gone · t: all")
+        set_border(self, f"Events · {scope} · {self.row_count}", sub)
 
     def row_source(self, key: str) -> tuple[str, str] | None:
         """The command that shows this event again."""

@@ -93,11 +93,15 @@ def coarse_duration(seconds: float) -> str:
     return duration(s)
 
 
-def utc(ts: float | None) -> str:
-    """Epoch seconds as ``2026-11-29 11:13:36 UTC``."""
+def when(ts: float | None, now: float, ms: bool = False) -> str:
+    """A time in UTC (the header says the zone once): ``11:13:36`` on the day of ``now``,
+    ``2026-11-29 11:13:36`` on another; ``ms`` adds milliseconds to today's times."""
     if not ts:
         return "—"
-    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    t = _dt.datetime.fromtimestamp(ts, _dt.timezone.utc)
+    if t.date() != _dt.datetime.fromtimestamp(now, _dt.timezone.utc).date():
+        return t.strftime("%Y-%m-%d %H:%M:%S" if not ms else "%m-%d %H:%M:%S")
+    return t.strftime("%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if ms else "")
 
 
 def cpus(n: float) -> str:

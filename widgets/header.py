@@ -39,6 +39,7 @@ def header_text(snap: Snapshot | None, read_only: bool) -> Text:
             parts.append(("rootless", "yellow"))
     if read_only:
         parts.append(("read-only", "cyan"))
+    parts.append(("times UTC", "dim"))
     if snap.errors:
         first = snap.errors[0]
         parts.append((f"{len(snap.errors)} source error(s): {clean(first.name)}: {clean(first.error)}", "red"))

@@ -17,7 +17,7 @@ from textual import on
 
 from tui.backend.model import Container, DiskFile, Snapshot, inspect_source, parse_docker_time
 from tui.messages import OpenFile
-from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, utc
+from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, when
 from widgets.live_table import Column, LiveTable
 from widgets.pane import Pane
 
@@ -46,7 +46,7 @@ def _when(raw: str, now: float) -> str:
     t = parse_docker_time(raw)
     if t is None:
         return "—"
-    return f"{utc(t)}  ({duration(now - t)} ago)"
+    return f"{when(t, now)}  ({duration(now - t)} ago)"
 
 
 def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
@@ -80,7 +80,9 @@ def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
         Row("cmd", "Command", text(_argv(d.command.value)), d.command.source),
         Row("created", "Created", text(_when(d.created.value, now)), d.created.source),
         Row("started", "Started", text(_when(d.started_at.value, now)), d.started_at.source),
-        Row("finished", "Finished", text(_when(d.finished_at.value, now)), d.finished_at.source),
+        Row("finished", "Finished (last run)" if c.state.value in ("running", "paused")
+            and parse_docker_time(d.finished_at.value) else "Finished",
+            text(_when(d.finished_at.value, now)), d.finished_at.source),
         Row("restarts", "Restarts", text(f"{d.restart_count.value}  (policy: {d.restart_policy})"),
             d.restart_count.source),
         Row("runtime", "Runtime", text(d.runtime + ("  privileged" if d.privileged else "")),
@@ -146,8 +148,9 @@ def _live_rows(c: Container, snap: Snapshot) -> list[Row]:
     cpu = m.cpu_percent.value
     rows.append(Row("live-cpu", "CPU", text(f"{cpu:.2f} %" if cpu is not None else "…"), m.cpu_percent.source))
     used, limit = m.mem_used.value, m.mem_limit.value
-    pct = f"  ({used / limit * 100:.1f} %)" if used is not None and limit else ""
-    rows.append(Row("live-mem", "Memory", text(f"{human_bytes(used)} / {human_bytes(limit)}{pct}"),
+    pct = f"  ({used / limit * 100:.1f} %)" if used is not None and limit and not m.mem_unlimited else ""
+    cap = f"no limit (host RAM {human_bytes(limit)})" if m.mem_unlimited else human_bytes(limit)
+    rows.append(Row("live-mem", "Memory", text(f"{human_bytes(used)} / {cap}{pct}"),
                     f"{m.mem_used.source} ; limit: {m.mem_limit.source}"))
     pids = "—" if m.pids.value is None else str(m.pids.value)
     if m.pids_limit.value is not None:

@@ -402,3 +402,27 @@ def test_snapshot_cli_names_a_missing_container_and_pipes_quietly() -> None:
                                           "exit ${PIPESTATUS[0]}"],
                            capture_output=True, text=True, timeout=60, cwd=REPO)
     assert piped.returncode == 0 and piped.stderr == "" and piped.stdout.startswith("{")
+
+
+def test_first_run_starts_a_demo_container_only_on_an_empty_engine(engine) -> None:
+    """tests/demo-up.sh (the README's first command): an engine with no container gets one like
+    the walkthrough's; one with containers is left as it is."""
+    engine.skip_unless("podman", why="the first-run script is checked on the engine the suite keeps empty")
+    client = engine.client
+    if client.containers.list(all=True):
+        pytest.skip("podman has containers of its own now: the script would rightly start none")
+    run = lambda: subprocess.run(["bash", "tests/demo-up.sh"], cwd=REPO, env=engine.env,  # noqa: E731
+                                 capture_output=True, text=True, timeout=120)
+    try:
+        out = run()
+        assert out.returncode == 0, out.stderr
+        demo = client.containers.get("itui-demo")
+        assert demo.status == "running" and demo.labels.get("internals-tui.demo") == "1"
+        hc = demo.attrs["HostConfig"]
+        assert hc["Memory"] == 256 * 1024 * 1024 and hc["NanoCpus"] == 2_000_000_000
+        again = run()
+        assert again.returncode == 0 and "no demo container started" in again.stderr
+        assert len(client.containers.list(all=True)) == 1
+    finally:
+        for c in client.containers.list(all=True, filters={"label": "internals-tui.demo=1"}):
+            c.remove(force=True)

@@ -404,3 +404,40 @@ async def test_unfocused_titles_tabs_and_dim_text_reach_wcag_aa(lab_snapshot, wa
         fg = bg + pane.styles.color
         dimmed = dim_style(Style(color=fg.rich_color, bgcolor=bg.rich_color, dim=True), bg, DIM_FACTOR).color
         assert contrast(Color.from_rich_color(dimmed), bg) >= 4.5
+
+
+async def test_events_of_one_container_explain_an_empty_list_and_follow_renames(lab_snapshot, wait_for) -> None:
+    quiet = clones(lab_snapshot, ["quiet"])[0]
+    web = lab_snapshot.container_by_name("web")
+    renamed = replace(web, name=replace(web.name, value="web-2"))
+    first = with_containers(lab_snapshot, [*lab_snapshot.containers, quiet])
+    later = with_containers(lab_snapshot, [renamed if c.id == web.id else c for c in first.containers])
+    app = make_app(ReplayBackend([first, later], delay=0.4), Config(container="quiet", tab="events"))
+    async with app.run_test(size=SIZE) as pilot:
+        events = app.query_one(EventsPane)
+        await wait_for(pilot, lambda: app.selected == quiet.id and events.row_count > 0, what="quiet, all events")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: events.row_count == 0, what="no events of quiet")
+        assert "keeps only the last 256 events" in str(events.border_subtitle)
+        app.jump_to(web.id)
+        await wait_for(pilot, lambda: "only web-2" in str(events.border_title), timeout=5, what="the new name")
+        assert events.row_count > 0
+
+
+async def test_one_unit_system_no_limit_and_times_without_repeated_zones(lab_snapshot, wait_for) -> None:
+    from widgets.header import StatusHeader
+    from widgets.live_table import LiveTable
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        table = app.container_list.table
+        web, probe = (app.snapshot.container_by_name(n).id for n in ("web", "probe1"))
+        assert table.get_cell(web, "mem").plain.endswith("/ no limit")
+        assert table.get_cell(probe, "mem").plain.endswith("/ 256M")
+        overview = app.query_one("#overview-pane", LiveTable)
+        await wait_for(pilot, lambda: "live-mem" in overview.rows, what="the live rows")
+        assert overview.get_cell("live-mem", "value").plain.endswith("/ no limit (host RAM 23.5 GiB)")
+        created = overview.get_cell("created", "value").plain
+        assert "UTC" not in created and created.startswith("11:19:13")  # today (the recording's day)
+        assert "times UTC" in str(app.query_one(StatusHeader).content)
+        assert overview.get_cell("finished", "field").plain == "Finished"  # never finished: no last run

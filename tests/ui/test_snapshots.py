@@ -8,6 +8,7 @@ snapshot's own ``taken_at`` (no wall clock). Regenerate after an intended UI cha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -76,3 +77,20 @@ def test_no_engine(snap_compare, lab_snapshot, wait_for) -> None:
                        what="the no-engine message")
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_wide_terminal(snap_compare, lab_snapshot, wait_for) -> None:
+    """At 250x60 every column shows, the state column whole (``exited (137)``)."""
+    one = lab_snapshot.container_by_name("oneshot")
+    killed = replace(one, exit_code=replace(one.exit_code, value=137))
+    sources = tuple(replace(r, value=tuple(killed if c.id == one.id else c for c in r.value))
+                    if r.name == "containers" else r for r in lab_snapshot.sources)
+    app = snapshot_app(replace(lab_snapshot, sources=sources), container="web")
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: app.container_list.table.row_count == 7 and app.selected
+                       and "exited (137)" in "".join(s.text for s in map(app.container_list.table.render_line,
+                                                                          range(9))),
+                       what="web selected, oneshot exited (137) painted whole")
+
+    assert snap_compare(app, terminal_size=(250, 60), run_before=run_before)

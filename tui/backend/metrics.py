@@ -105,5 +105,6 @@ def _sample(ctx: Context, cache: dict[str, Any], c: Container, sys_ns: int, onli
         pids_limit=Sourced(s.pids_limit, src.get("pids_limit", "")),
         cgroup_dir=dirs.get("memory") or dirs.get("") or next(iter(dirs.values()), ""),
         container_id=c.id,
+        mem_unlimited=clamped,
     )
 

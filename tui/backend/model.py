@@ -103,6 +103,8 @@ class Metrics:
     cgroup_dir: str = ""
     error: str = ""
     container_id: str = ""
+    mem_unlimited: bool = False
+    """No memory limit: ``mem_limit`` is host RAM, as ``docker stats`` reports it."""
 
 
 @dataclass(frozen=True, slots=True)
