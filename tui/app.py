@@ -87,6 +87,8 @@ class InternalsApp(App[None]):
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "internals-tui"
     COMMANDS = App.COMMANDS | {ContainerCommands}
+    ALLOW_IN_MAXIMIZED_VIEW = "StatusHeader, ProvenanceBar"
+    """A zoomed pane keeps the header and the footer (its values' sources)."""
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (130, "-wide")]
     """Below 130 columns the list sits above the tabs instead of beside them."""
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()

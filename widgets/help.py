@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,7 +23,7 @@ APP_KEYS: tuple[Section, ...] = (
         ("?", "this help (esc, q or ? closes it)"),
         ("c", "the footer's whole source in a popup, copied to the clipboard"),
         ("ctrl+p", "command palette: every action, and jump to a container by name"),
-        ("tab / shift+tab", "move focus between the list and the tabs"),
+        ("tab", "move focus between the list and the tab (shift+tab: back)"),
         ("z", "zoom the focused pane to full screen (z or esc: back)"),
         ("L", "give the containers list the larger share of the screen (again: back)"),
         ("ctrl+r", "refresh now"),
@@ -30,7 +31,7 @@ APP_KEYS: tuple[Section, ...] = (
         ("ctrl+q", "quit"),
     )),
     ("Containers list", (
-        ("j / k, ↑ / ↓", "move; pgup / pgdn, g / G: page, top, bottom"),
+        ("j k ↑ ↓", "move; pgup / pgdn, g / G: page, top, bottom"),
         ("← / →", "choose the column whose source the footer shows"),
         ("/", "filter by name or image (esc clears)"),
         ("a", "show / hide stopped containers"),
@@ -67,16 +68,19 @@ def app_help() -> tuple[Section, ...]:
     return (*APP_KEYS, ("Tabs and views", nav), *own, ("A file (enter on it), like less", VIEWER_KEYS))
 
 
-def help_table(sections: tuple[Section, ...]) -> Table:
-    t = Table(show_header=False, box=None, padding=(0, 2))
-    t.add_column(style="bold", no_wrap=True)
-    t.add_column()
+def help_table(sections: tuple[Section, ...]) -> Group:
+    """Each section's title, then its keys; the key column is as wide as the longest key in any
+    section, so the descriptions line up and keep the room (80 columns are enough)."""
+    width = max(len(key) for _, keys in sections for key, _ in keys)
+    parts: list[Any] = []
     for group, keys in sections:
-        t.add_row(Text(group, style="bold underline"), "")
+        t = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+        t.add_column(style="bold", no_wrap=True, width=width)
+        t.add_column()
         for key, what in keys:
             t.add_row(key, what)
-        t.add_row("", "")
-    return t
+        parts += [Text(group, style="bold underline"), t, Text("")]
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -441,3 +441,31 @@ async def test_one_unit_system_no_limit_and_times_without_repeated_zones(lab_sna
         assert "UTC" not in created and created.startswith("11:19:13")  # today (the recording's day)
         assert "times UTC" in str(app.query_one(StatusHeader).content)
         assert overview.get_cell("finished", "field").plain == "Finished"  # never finished: no last run
+
+
+async def test_zoom_keeps_the_header_and_the_footer(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot, container="web")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("z")
+        await wait_for(pilot, lambda: app.screen.maximized is not None, what="zoomed")
+        await pilot.pause()
+        bar = app.screen.query_one(ProvenanceBar)
+        assert bar.region.height == 1 and bar.region.y == 23
+        await pilot.press("k")  # the footer still follows the cursor while zoomed
+        table = app.container_list.table
+        assert bar.source == table.cursor_source()[0] and table.cursor_key != lab_snapshot.container_by_name("web").id
+        await pilot.press("z")
+        await wait_for(pilot, lambda: app.screen.maximized is None, what="back")
+
+
+async def test_help_fits_80_columns(lab_snapshot, wait_for) -> None:
+    app = replay_app(lab_snapshot)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app, wait_for)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        box = app.screen.query_one("#help-box")
+        await pilot.pause()
+        assert box.region.right <= 80 and box.region.bottom <= 24
+        assert box.virtual_size.width <= box.region.width  # nothing cut on the right
