@@ -15,6 +15,7 @@ set -euo pipefail
 LABEL="internals-tui.test=1"
 LOG="${ITUI_DOCKERD_LOG:-/tmp/internals-tui-dockerd.log}"
 WAIT_S="${ITUI_WAIT_S:-90}"
+source "$(dirname "${BASH_SOURCE[0]}")/engine-lib.sh"
 log() { printf '[engine-up] %s\n' "$*" >&2; }
 
 need=()
@@ -56,13 +57,7 @@ else
     setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
     disown || true
   fi
-  deadline=$((SECONDS + WAIT_S))
-  until engine_ok; do
-    if ((SECONDS >= deadline)); then
-      log "dockerd did not answer within ${WAIT_S}s:"; tail -20 "$LOG" >&2 || true; exit 1
-    fi
-    sleep 1
-  done
+  until_answers "dockerd" "$LOG" engine_ok
   log "engine answering"
 fi
 

@@ -12,6 +12,7 @@ SOCK=/run/podman/podman.sock
 HOST="unix://$SOCK"
 LOG="${ITUI_PODMAN_LOG:-/tmp/internals-tui-podman.log}"
 WAIT_S="${ITUI_WAIT_S:-90}"
+source "$(dirname "${BASH_SOURCE[0]}")/engine-lib.sh"
 log() { printf '[podman-up] %s\n' "$*" >&2; }
 DOCKER=/usr/bin/docker
 [[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
@@ -57,13 +58,7 @@ else
     setsid nohup podman system service --time=0 "$HOST" >>"$LOG" 2>&1 </dev/null &
     disown || true
   fi
-  deadline=$((SECONDS + WAIT_S))
-  until answers; do
-    if ((SECONDS >= deadline)); then
-      log "podman did not answer within ${WAIT_S}s:"; tail -20 "$LOG" >&2 || true; exit 1
-    fi
-    sleep 0.5
-  done
+  until_answers "podman" "$LOG" answers
   log "podman service answering"
 fi
 

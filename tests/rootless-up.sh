@@ -13,6 +13,7 @@ set -euo pipefail
 USER_NAME=itui-rootless
 LOG="${ITUI_ROOTLESS_LOG:-/tmp/internals-tui-rootless-dockerd.log}"
 WAIT_S="${ITUI_WAIT_S:-90}"
+source "$(dirname "${BASH_SOURCE[0]}")/engine-lib.sh"
 log() { printf '[rootless-up] %s\n' "$*" >&2; }
 DOCKER=/usr/bin/docker
 [[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
@@ -61,13 +62,7 @@ else
       >>"$LOG" 2>&1 </dev/null &
     disown || true
   fi
-  deadline=$((SECONDS + WAIT_S))
-  until answers; do
-    if ((SECONDS >= deadline)); then
-      log "rootless dockerd did not answer within ${WAIT_S}s:"; tail -20 "$LOG" >&2 || true; exit 1
-    fi
-    sleep 1
-  done
+  until_answers "rootless dockerd" "$LOG" answers
   log "rootless engine answering"
 fi
 

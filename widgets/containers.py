@@ -19,9 +19,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tui.backend.model import Container, Snapshot
+from tui.backend.model import Container, Metrics, Snapshot
 from tui.messages import ContainerSelected, Provenance
-from widgets.container_rows import COLUMNS, SORT_COLUMN, SORTS, cell_source, cell_values, sort_rows
+from widgets.container_rows import (
+    COLUMNS, SORT_COLUMN, SORTS, cell_source, cell_values, sort_rows, state_label,
+)
 from widgets.format import clean, set_border
 from widgets.live_table import LiveTable
 
@@ -68,6 +70,7 @@ class ContainerList(Vertical):
         self._before_filter: str | None = None
         self._said_missing: str | None = None
         self._values: dict[str, dict[str, Any]] = {}
+        self._cell_cache: dict[str, tuple[Container, Metrics | None, str, dict[str, Any]]] = {}
         self._flash: dict[tuple[str, str], float] = {}
         self._selected: str | None = None
         self._wanted: str | None = None
@@ -169,10 +172,13 @@ class ContainerList(Vertical):
         now = snapshot.taken_at
         mono = time.monotonic()
         prev = self._values
-        values = {c.id: cell_values(c, snapshot.metrics_of(c.id), now) for c in snapshot.containers}
+        values = {c.id: self._cells_of(c, snapshot.metrics_of(c.id), now) for c in snapshot.containers}
+        self._cell_cache = {cid: self._cell_cache[cid] for cid in values}
         if prev:
             for cid, vals in values.items():
                 old = prev.get(cid)
+                if old is vals:
+                    continue
                 if old is None:
                     self._start_flash(cid, ("name", "state"), mono)
                     continue
@@ -191,6 +197,17 @@ class ContainerList(Vertical):
                                 markup=False)
         self.refresh_rows()
         self._names = {c.id: c.name.value for c in snapshot.containers}
+
+    def _cells_of(self, c: Container, m: Metrics | None, now: float) -> dict[str, Any]:
+        """A container's cells, built again only when the container, its figures or its
+        coarse age changed (most rows of a big list are idle from one tick to the next)."""
+        label = state_label(c, now)
+        hit = self._cell_cache.get(c.id)
+        if hit is not None and hit[2] == label and hit[1] == m and (hit[0] is c or hit[0] == c):
+            return hit[3]
+        vals = cell_values(c, m, now)
+        self._cell_cache[c.id] = (c, m, label, vals)
+        return vals
 
     def _visible(self, snap: Snapshot) -> list[Container]:
         out = []
