@@ -18,17 +18,7 @@ WAIT_S="${ITUI_WAIT_S:-90}"
 source "$(dirname "${BASH_SOURCE[0]}")/engine-lib.sh"
 log() { printf '[engine-up] %s\n' "$*" >&2; }
 
-need=()
-for p in docker.io containerd runc busybox-static iptables; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if ((${#need[@]})); then
-  log "installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/tmp/internals-tui-apt.log 2>&1 \
-    || { log "apt-get install failed:"; tail -20 /tmp/internals-tui-apt.log >&2; exit 1; }
-fi
+install_missing /tmp/internals-tui-apt.log docker.io containerd runc busybox-static iptables
 DOCKER=/usr/bin/docker
 [[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
 

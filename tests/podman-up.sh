@@ -17,13 +17,7 @@ log() { printf '[podman-up] %s\n' "$*" >&2; }
 DOCKER=/usr/bin/docker
 [[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
 
-if ! dpkg-query -W -f='${Status}' podman 2>/dev/null | grep -q 'install ok installed'; then
-  log "installing podman"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq podman >/tmp/internals-tui-apt-podman.log 2>&1 \
-    || { log "apt-get install failed:"; tail -20 /tmp/internals-tui-apt-podman.log >&2; exit 1; }
-fi
+install_missing /tmp/internals-tui-apt-podman.log --with-recommends podman
 
 CONF=/etc/containers/containers.conf
 if ! grep -qs 'internals-tui' "$CONF"; then

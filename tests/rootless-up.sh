@@ -18,17 +18,7 @@ log() { printf '[rootless-up] %s\n' "$*" >&2; }
 DOCKER=/usr/bin/docker
 [[ -x $DOCKER ]] || DOCKER="$(command -v docker)"
 
-need=()
-for p in rootlesskit slirp4netns uidmap; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if ((${#need[@]})); then
-  log "installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/tmp/internals-tui-apt-rootless.log 2>&1 \
-    || { log "apt-get install failed:"; tail -20 /tmp/internals-tui-apt-rootless.log >&2; exit 1; }
-fi
+install_missing /tmp/internals-tui-apt-rootless.log rootlesskit slirp4netns uidmap
 
 id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/bash "$USER_NAME"
 grep -q "^$USER_NAME:" /etc/subuid || usermod --add-subuids 100000-165535 "$USER_NAME"
