@@ -327,6 +327,8 @@ class InternalsApp(App[None]):
             self.push_screen(SourceScreen(bar.source, bar.label))
 
     def action_pane_key(self, pane_id: str, action: str) -> None:
+        """A pane's command (its key while it shows, or the palette): on its tab, shown first."""
+        self.action_tab(pane_id)
         getattr(self.pane(pane_id), f"action_{action}")()
 
     def action_help(self) -> None:
@@ -377,11 +379,6 @@ class InternalsApp(App[None]):
         self.backend.refresh()
         self.notify("Refreshing: every source runs now", timeout=2)
 
-    def _pane_action(self, pane: type[Pane], action: str) -> None:
-        """Run a pane's palette command, on its tab, which is shown first."""
-        self.action_tab(pane.PANE_ID)
-        getattr(self.pane(pane.PANE_ID), f"action_{action}")()
-
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's "Keys" and "Maximize" duplicate ``?`` and ``z`` below
         yield from (c for c in super().get_system_commands(screen) if c.title not in ("Keys", "Maximize", "Minimize"))
@@ -392,7 +389,7 @@ class InternalsApp(App[None]):
                 else ("tab", partial(self.action_tab, p.PANE_ID))
             yield SystemCommand(f"{p.TITLE} {kind}", f"{p.SUMMARY} ({p.KEY})", go)
             for cmd in p.COMMANDS:
-                yield SystemCommand(cmd.title, cmd.help, partial(self._pane_action, p, cmd.action))
+                yield SystemCommand(cmd.title, cmd.help, partial(self.action_pane_key, p.PANE_ID, cmd.action))
 
 
 def make_app(backend: Backend, config: Config | None = None) -> InternalsApp:
