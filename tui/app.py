@@ -160,19 +160,11 @@ class InternalsApp(App[None]):
         self.container_list.table.focus()
         if self.config.container:
             self.container_list.select(self.config.container)
-        if self.config.tab:
-            self._open_pane(self.config.tab)
+        pane = find(self.config.tab) if self.config.tab else None  # the command line checked the name
+        if pane is not None:
+            (self.action_view if pane.SCREEN else self.action_tab)(pane.PANE_ID)
         self._want()
         self.run_worker(self._run_backend(), name="backend", group="backend", exit_on_error=False)
-
-    def _open_pane(self, name: str) -> None:
-        pane = find(name)
-        if pane is None:
-            self.notify(f"no pane called {clean(name)}", severity="warning", markup=False)
-        elif pane.SCREEN:
-            self.action_view(pane.PANE_ID)
-        else:
-            self.action_tab(pane.PANE_ID)
 
     def _want(self, pane: type[Pane] | None = None) -> None:
         """Tell the backend which sources the visible pane needs (the others may sleep)."""
@@ -206,6 +198,8 @@ class InternalsApp(App[None]):
     def _snapshot(self, message: SnapshotReady) -> None:
         snap = message.snapshot
         self.snapshot = snap
+        if not self.screen_stack:  # a message still queued while the app shuts down
+            return
         base = self.screen_stack[0]
         try:
             with self.batch_update():
@@ -237,12 +231,14 @@ class InternalsApp(App[None]):
     def _selected(self, message: ContainerSelected) -> None:
         self.selected, self._note = message.cid, message.note
         self.backend.select(message.cid)
-        if self.snapshot is not None:
+        if self.snapshot is not None and self.screen_stack:
             self._show_pane(self.snapshot)
         self._refresh_footer()
 
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
+        if not self.screen_stack:
+            return
         main = self.screen_stack[0]
         if isinstance(main.focused, Pane) or main.focused is None:  # the focus was in the tab left
             self._drill_down()
