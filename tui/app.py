@@ -36,7 +36,7 @@ from widgets.help import APP_COMMANDS, HelpScreen, app_help
 from widgets.live_table import LiveTable
 from widgets.palette import ContainerCommands
 from widgets.pane import Pane
-from widgets.provenance import ProvenanceBar, SourceScreen, focused_source
+from widgets.provenance import ProvenanceBar, SourceScreen, focused_source, shell_command
 from widgets.registry import PANES, find, tabs
 from widgets.view_screen import ViewScreen
 
@@ -319,7 +319,7 @@ class InternalsApp(App[None]):
         bars = self.screen.query(ProvenanceBar)  # the main screen and views have one
         if bars and bars.first().source:
             bar = bars.first()
-            self.copy_to_clipboard(bar.source)
+            self.copy_to_clipboard(shell_command(bar.source))
             self.push_screen(SourceScreen(bar.source, bar.label))
 
     def action_pane_key(self, pane_id: str, action: str) -> None:

@@ -137,7 +137,7 @@ def cell_source(c: Container, m: Metrics | None, key: str) -> str:
     if key == "cpu":
         return m.cpu_percent.source
     if key == "mem":
-        return f"{m.mem_used.source} ; limit: {m.mem_limit.source}"
+        return f"{m.mem_used.source} ; {m.mem_limit.source}"
     if key == "pids":
         return m.pids.source
     return ""

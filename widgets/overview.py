@@ -151,7 +151,7 @@ def _live_rows(c: Container, snap: Snapshot) -> list[Row]:
     pct = f"  ({used / limit * 100:.1f} %)" if used is not None and limit and not m.mem_unlimited else ""
     cap = f"no limit (host RAM {human_bytes(limit)})" if m.mem_unlimited else human_bytes(limit)
     rows.append(Row("live-mem", "Memory", text(f"{human_bytes(used)} / {cap}{pct}"),
-                    f"{m.mem_used.source} ; limit: {m.mem_limit.source}"))
+                    f"{m.mem_used.source} ; {m.mem_limit.source}"))
     pids = "—" if m.pids.value is None else str(m.pids.value)
     if m.pids_limit.value is not None:
         pids += f" of {m.pids_limit.value} (pids.max)"

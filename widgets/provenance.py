@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,6 +23,15 @@ def focused_source(screen: Screen[object], fallback: LiveTable | None) -> tuple[
     table = focused if isinstance(focused, LiveTable) else fallback
     found = table.cursor_source() if table is not None and table.display else None
     return found if found is not None else ("", "")
+
+
+_NOTE = re.compile(r"\s{2,}(?:\([^()]*\)|→[^;]*)")
+"""A reader's note in a source (two spaces, then ``(…)`` or ``→ …``): not part of the command."""
+
+
+def shell_command(source: str) -> str:
+    """The part of a source a shell can run: the notes for the reader taken out."""
+    return _NOTE.sub("", source).strip()
 
 
 def elide_middle(text: str, width: int) -> str:
@@ -90,5 +100,10 @@ class SourceScreen(ModalScreen[None]):
         with Vertical() as box:
             box.border_title = Text(clean(f"source of {self.label}" if self.label else "source"))
             yield Static(Text(clean(self.source), style="bold"), id="source-text")
-            yield Static(Text("copied to the clipboard (if the terminal allows OSC 52) · esc / q / c closes",
-                              style="dim"))
+            command = shell_command(self.source)
+            note = Text("copied to the clipboard (if the terminal allows OSC 52)", style="dim")
+            if command != self.source:
+                note.append(", without the notes: ", style="dim")
+                note.append(clean(command))
+            note.append(" · esc / q / c closes", style="dim")
+            yield Static(note)

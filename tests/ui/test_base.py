@@ -15,7 +15,7 @@ from tui.backend.replay import ReplayBackend
 from widgets.events import EventsPane
 from widgets.file_viewer import FileViewer
 from widgets.help import HelpScreen
-from widgets.provenance import ProvenanceBar, SourceScreen, elide_middle
+from widgets.provenance import ProvenanceBar, SourceScreen, elide_middle, shell_command
 from widgets.view_screen import ViewScreen
 
 SIZE = (200, 50)
@@ -81,6 +81,13 @@ async def test_footer_follows_tabs_and_focus(lab_snapshot, wait_for) -> None:
         await wait_for(pilot, lambda: footer(app) == web.name.source, what="the list's footer")
 
 
+def test_what_is_copied_is_the_command_without_the_readers_notes() -> None:
+    assert shell_command("cat /a/cpuacct.usage ; head -1 /proc/stat  (Δcontainer / Δsystem × 2 CPUs × 100)") \
+        == "cat /a/cpuacct.usage ; head -1 /proc/stat"
+    assert shell_command("docker inspect -f '{{.Id}}' web  → 9d0d497aa030") == "docker inspect -f '{{.Id}}' web"
+    assert shell_command("ls -l '/x  y/z'") == "ls -l '/x  y/z'"
+
+
 def test_long_sources_lose_their_middle_not_their_end() -> None:
     src = "cat /sys/fs/cgroup/memory/docker/" + "a" * 64 + "/memory.usage_in_bytes ; grep -w total_inactive_file x"
     short = elide_middle(src, 60)
@@ -99,7 +106,9 @@ async def test_c_shows_the_whole_source_and_copies_it(lab_snapshot, wait_for) ->
         assert len(whole) > 80
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, SourceScreen), what="the source popup")
-        assert copied == [whole] and app.screen.source == whole
+        assert app.screen.source == whole and "(usage − inactive_file, as docker stats)" in whole
+        assert copied == [shell_command(whole)] and "(" not in copied[0]  # a shell can run what is copied
+        assert copied[0].startswith("cat /sys/fs/cgroup/memory/") and " ; grep -w total_inactive_file " in copied[0]
         await pilot.press("q")  # closes the popup, does not quit
         await wait_for(pilot, lambda: not isinstance(app.screen, SourceScreen), what="closed")
         assert app.is_running
