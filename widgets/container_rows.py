@@ -5,6 +5,7 @@ Pure functions of a container and its live figures, so the list only diffs their
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -89,6 +90,7 @@ def cell_values(c: Container, m: Metrics | None, now: float) -> dict[str, Any]:
 _DIGITS = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=4096)
 def natural(name: str) -> tuple[tuple[int, int | str], ...]:
     """A key that sorts names as people read them: ``lab-2`` before ``lab-10``."""
     return tuple((0, int(part)) if part.isdigit() else (1, part)

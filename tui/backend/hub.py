@@ -92,7 +92,7 @@ class Hub:
         self._retry_s = 0.0
         self._seq = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
+        self._wake = asyncio.Event()  # bound to a loop only when first awaited
         self._publish: Callable[[Snapshot], None] | None = None
         self._publish_pending = False
         self._stopped = False
@@ -124,7 +124,7 @@ class Hub:
         fut: asyncio.Future[SourceResult] = self._loop.create_future()
         slot.arg, slot.due = arg, True
         slot.waiters.append(fut)
-        self._kick()
+        self._wake.set()
         return await fut
 
     def stop(self) -> None:
@@ -137,20 +137,15 @@ class Hub:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             try:
-                loop.call_soon_threadsafe(lambda: (fn(*args), self._kick()))
+                loop.call_soon_threadsafe(lambda: (fn(*args), self._wake.set()))
             except RuntimeError:  # the loop closed in between: nothing left to wake
                 pass
-
-    def _kick(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
 
     # ------------------------------------------------------------ the schedule (loop thread)
 
     async def run(self, publish: Callable[[Snapshot], None]) -> None:
         """Schedule sources until :meth:`stop`, calling ``publish`` with each new snapshot."""
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
         self._publish = publish
         try:
             while not self._stopped:
@@ -225,7 +220,7 @@ class Hub:
             if not fut.done():
                 fut.set_result(result)
         self._publish_soon()
-        self._kick()
+        self._wake.set()
 
     def _context(self, touched: frozenset[str], arg: Any) -> Context:
         results = {name: s.result for name, s in self._slots.items() if s.result is not None}
@@ -278,19 +273,22 @@ class Hub:
     # ------------------------------------------------------------ engine, events
 
     def _check_engine(self, ctx: Context, state: SourceState) -> None:
-        """The ``engine`` source: its value is the snapshot's ``engine``, not repeated here."""
-        self.link.check()
+        """The ``engine`` source; no engine is a state (``engine_error``), not a source failure."""
+        try:
+            self.link.check()
+        except Exception as exc:  # the link has closed itself and kept the reason
+            raise Unavailable(self.link.error) from exc
 
     def _engine_checked(self, result: SourceResult, now: float) -> None:
-        slot = self._slots[ENGINE]
+        slot = self._slots[ENGINE]  # not periodic: due on breaks, daemon events, failures
         if result.error:
             self._retry_s = min(max(self._retry_s * 2, 1.0), BACKOFF_MAX_S) if self._remote else LOCAL_RETRY_S
-            slot.failures, slot.next_at = 0, now + self._retry_s
+            slot.next_at = now + self._retry_s
             for other in self._slots.values():
                 if other.source.needs_engine:
                     other.reset()
         else:
-            slot.next_at = math.inf  # connected: checked again on breaks, daemon events, failures
+            slot.next_at = math.inf
             self._retry_s = 0.0
 
     def _engine_due(self) -> None:

@@ -358,9 +358,8 @@ class Snapshot:
 
     @functools.cached_property
     def errors(self) -> tuple[SourceResult, ...]:
-        """Sources whose last run failed (expected unavailability, and the engine connection,
-        which ``engine_error`` tells, excluded)."""
-        return tuple(r for r in self.sources if r.error and not r.unavailable and r.name != "engine")
+        """Sources whose last run failed (expected unavailability excluded)."""
+        return tuple(r for r in self.sources if r.error and not r.unavailable)
 
     @functools.cached_property
     def _metrics(self) -> dict[str, Metrics]:

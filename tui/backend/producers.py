@@ -49,10 +49,6 @@ class Producer:
         return self
 
     @property
-    def closed(self) -> bool:
-        return self._closed.is_set()
-
-    @property
     def streaming(self) -> bool:
         """A stream is open and being read."""
         return self._stream is not None
