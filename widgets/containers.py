@@ -273,7 +273,7 @@ class ContainerList(Vertical):
         msg = self.query_one("#containers-message", Static)
         text: Text | None = None
         if snap.engine is None:
-            retry = f"; retrying in {snap.retry_in:.0f} s" if snap.retry_in else ""
+            retry = f"; retrying in {snap.retry_in:g} s" if snap.retry_in else ""
             why = clean(snap.engine_error) or "no answer"
             text = Text.assemble(("No Docker engine", "bold"), f" at {clean(snap.endpoint)}: {why}{retry}\n",
                                  clean(snap.engine_hint))
