@@ -9,7 +9,6 @@ Tabs, their keys, views, help and palette entries all come from the pane registr
 from __future__ import annotations
 
 import asyncio
-import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -26,10 +25,9 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
-from tui.backend.model import FileRequest, FileView, Snapshot, SourceResult
-from tui.messages import ContainerSelected, OpenFile, Provenance, SnapshotReady
+from tui.backend.model import Snapshot, SourceResult
+from tui.messages import ContainerSelected, OpenView, Provenance, SnapshotReady
 from widgets.containers import ContainerList
-from widgets.file_viewer import FileViewer
 from widgets.format import clean, set_border
 from widgets.header import StatusHeader
 from widgets.help import APP_COMMANDS, HelpScreen, app_help
@@ -275,17 +273,14 @@ class InternalsApp(App[None]):
             main = self.screen_stack[0]
             main.query_one(ProvenanceBar).show(*focused_source(main, self.container_list.table))
 
-    @on(OpenFile)
-    def _open_file(self, message: OpenFile) -> None:
-        self._read_file(message.path, message.kind)
+    @on(OpenView)
+    def _open_view(self, message: OpenView) -> None:
+        self._request_view(message)
 
-    @work(exclusive=True, group="read-file", exit_on_error=False)
-    async def _read_file(self, path: str, kind: str) -> None:
-        """Read through the backend's ``file`` source (a worker thread), then show it."""
-        res = await self.backend.request("file", FileRequest(path, kind))
-        view = res.value if isinstance(res.value, FileView) else \
-            FileView(path, "", 0, False, f"cat {shlex.quote(path)}", error=res.error or "nothing read")
-        self.push_screen(FileViewer(view))
+    @work(exclusive=True, group="open-view", exit_on_error=False)
+    async def _request_view(self, message: OpenView) -> None:
+        """Ask the backend's on-demand source (a worker thread there), then show the result."""
+        self.push_screen(message.make(await self.backend.request(message.source, message.arg)))
 
     def jump_to(self, cid: str) -> None:
         """Select a container (palette): back to the main screen, shown even if filtered out."""

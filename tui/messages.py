@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from textual.message import Message
+from collections.abc import Callable
+from typing import Any
 
-from tui.backend.model import Snapshot
+from textual.message import Message
+from textual.screen import Screen
+
+from tui.backend.model import Snapshot, SourceResult
 
 
 class SnapshotReady(Message):
@@ -36,10 +40,12 @@ class Provenance(Message):
         return isinstance(message, Provenance)
 
 
-class OpenFile(Message):
-    """The user asked to view one of the container's files on disk."""
+class OpenView(Message):
+    """Ask an on-demand backend source (``file``, ``proc_detail``) for ``arg``, then show the
+    screen ``make`` builds from its result (the app does the asking: widgets do no I/O)."""
 
-    def __init__(self, path: str, kind: str) -> None:
+    def __init__(self, source: str, arg: Any, make: Callable[[SourceResult], Screen[None]]) -> None:
         super().__init__()
-        self.path = path
-        self.kind = kind
+        self.source = source
+        self.arg = arg
+        self.make = make

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input, Log, Static
 
-from tui.backend.model import FileView
+from tui.backend.model import FileRequest, FileView, SourceResult
 from widgets.format import clean, clean_block, human_bytes
 
 KEYS = (("/ n N", "search, next, previous match"), ("space b", "page down, up"), ("g G", "top, bottom"),
@@ -42,6 +44,13 @@ class FileViewer(Screen[None]):
     FileViewer #viewer-body { height: 1fr; }
     FileViewer #viewer-search { height: 1; border: none; padding: 0 1; background: $boost; display: none; }
     """
+
+    @classmethod
+    def of(cls, req: FileRequest, res: SourceResult) -> FileViewer:
+        """The viewer for the ``file`` source's answer to ``req`` (its error, if it failed)."""
+        view = res.value if isinstance(res.value, FileView) else \
+            FileView(req.path, "", 0, False, f"cat {shlex.quote(req.path)}", error=res.error or "nothing read")
+        return cls(view)
 
     def __init__(self, view: FileView, **kwargs: Any) -> None:
         super().__init__(**kwargs)

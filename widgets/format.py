@@ -104,6 +104,16 @@ def when(ts: float | None, now: float, ms: bool = False) -> str:
     return t.strftime("%H:%M:%S") + (f".{t.microsecond // 1000:03d}" if ms else "")
 
 
+def start_time(ts: float | None, now: float) -> str:
+    """A process start as ``ps`` prints it: ``11:13:36`` today, ``Nov29`` before (UTC)."""
+    if not ts:
+        return "—"
+    t = _dt.datetime.fromtimestamp(ts, _dt.timezone.utc)
+    if t.date() != _dt.datetime.fromtimestamp(now, _dt.timezone.utc).date():
+        return t.strftime("%b%d")
+    return t.strftime("%H:%M:%S")
+
+
 def cpus(n: float) -> str:
     """``2.0`` → ``2 CPUs``, ``0.5`` → ``0.5 CPUs``."""
     return f"{n:g} CPU" + ("" if n == 1 else "s")

@@ -107,9 +107,12 @@ class LiveTable(ScrollView, can_focus=True):
     """Key of a column whose header is marked (the column the footer explains), or ''."""
 
     def __init__(self, columns: Sequence[Column], *, show_header: bool = True,
-                 source: Callable[[str], tuple[str, str] | None] | None = None, **kwargs: object) -> None:
+                 source: Callable[[str], tuple[str, str] | None] | None = None, flex_min: int = 8,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._source = source
+        self._flex_min = flex_min
+        """Columns are dropped before the flexible one gets narrower than this."""
         self.columns = tuple(columns)
         self.show_header = show_header
         self._index = {c.key: i for i, c in enumerate(self.columns)}
@@ -306,7 +309,7 @@ class LiveTable(ScrollView, can_focus=True):
         if self._layout is not None and self._layout[0] == width:
             return self._layout[1]
         shown = list(range(len(self.columns)))
-        flex_min = 8
+        flex_min = self._flex_min
 
         def need(cols: list[int]) -> int:
             return sum((self.columns[i].width or flex_min) + 1 for i in cols) + 1

@@ -10,13 +10,15 @@ import json
 import posixpath
 import shlex
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rich.text import Text
 from textual import on
 
-from tui.backend.model import Container, DiskFile, Snapshot, inspect_source, parse_docker_time
-from tui.messages import OpenFile
+from tui.backend.model import Container, DiskFile, FileRequest, Snapshot, inspect_source, parse_docker_time
+from tui.messages import OpenView
+from widgets.file_viewer import FileViewer
 from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, when
 from widgets.live_table import Column, LiveTable
 from widgets.pane import Pane
@@ -283,4 +285,5 @@ class OverviewPane(LiveTable, Pane):
         event.stop()
         r = self._rows.get(event.key)
         if r is not None and r.open_path:
-            self.post_message(OpenFile(r.open_path, r.open_kind))
+            req = FileRequest(r.open_path, r.open_kind)
+            self.post_message(OpenView("file", req, partial(FileViewer.of, req)))

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from widgets.engine import EngineView
 from widgets.events import EventsPane
+from widgets.host_processes import HostProcessesView
 from widgets.overview import OverviewPane
 from widgets.pane import Pane
+from widgets.processes import ProcessesPane
 
 TAB_KEYS: dict[str, str] = {
     "overview": "1", "processes": "2", "namespaces": "3", "cgroups": "4",
@@ -17,8 +19,10 @@ TAB_KEYS: dict[str, str] = {
 
 PANES: tuple[type[Pane], ...] = (
     OverviewPane,
+    ProcessesPane,
     EventsPane,
     EngineView,
+    HostProcessesView,
 )
 
 

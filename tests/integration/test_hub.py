@@ -192,7 +192,9 @@ def test_snapshot_json_cli(engine, make_container) -> None:
     assert snap.files_of(c.id) and snap.result("disk_files").key == c.id
     assert snap.engine is not None and snap.engine.server_version.value
     names = {r.name for r in snap.sources}
-    assert names == set(VALUE_TYPES) - {"file"}, names  # every source but the on-demand one
+    assert names == set(VALUE_TYPES) - {"file", "proc_detail"}, names  # every source but the on-demand ones
+    tree = snap.result("processes")
+    assert tree.key == c.id and any(p.role == "init" and p.pid == got.pid.value for p in tree.value.procs)
     assert all(r.runs >= 1 and not r.error for r in snap.sources), [r for r in snap.sources if r.error]
 
 
@@ -231,6 +233,13 @@ def test_non_root_user_in_docker_group(engine, make_container, tmp_path) -> None
     assert files is not None and "needs root" in files.error and files.unavailable
     assert not snap.errors  # needing root is said in place, it is no failure
     assert not snap.host.can_read_namespaces
+    procs = snap.result("processes")
+    assert procs is not None and procs.value is not None, procs
+    init = next(p for p in procs.value.procs if p.role == "init")
+    assert init.pid == got.pid.value and init.cpid == 1 and init.cmdline == ("sleep", "100000")
+    lines = {line.label: line.value.value for line in procs.value.runtime}
+    assert "needs root" in lines["Bundle"] and "needs root" in lines["Distro"]
+    assert "needs root" in lines["Engine"] and any("need root" in n for n in procs.value.notes)
 
 
 class _Forwarder(threading.Thread):

@@ -4,14 +4,16 @@ and less, screens that own their keys (on the recording ``lab.json``)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import pytest
 from textual.widgets import Input, Tabs
 
 from tui.app import Config, InternalsApp, make_app
-from tui.backend.model import Snapshot
+from tui.backend.model import FileRequest, Snapshot
 from tui.backend.replay import ReplayBackend
+from tui.messages import OpenView
 from widgets.events import EventsPane
 from widgets.file_viewer import FileViewer
 from widgets.help import HelpScreen
@@ -135,7 +137,8 @@ async def test_keys_typed_in_a_view_do_not_reach_the_list(lab_snapshot, wait_for
         listing = app.container_list
         for screen in (FileViewer, ViewScreen):
             if screen is FileViewer:
-                app.post_message(__import__("tui.messages", fromlist=["OpenFile"]).OpenFile("/x/config.v2.json", "json"))
+                req = FileRequest("/x/config.v2.json", "json")
+                app.post_message(OpenView("file", req, partial(FileViewer.of, req)))
             else:
                 await pilot.press("e")
             await wait_for(pilot, lambda: isinstance(app.screen, screen), what=screen.__name__)

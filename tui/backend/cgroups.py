@@ -216,6 +216,16 @@ def resolve_container_cgroup(
     return None
 
 
+def locate_container_cgroup(paths: HostPaths, mounts: CgroupMounts, pid: int, cid: str,
+                            driver: str, cgroup_parent: str) -> ContainerCgroup | None:
+    """The container's cgroup from its process's ``/proc/PID/cgroup``, else computed from the
+    engine's cgroup driver and the container's CgroupParent; None when it has none."""
+    cg = resolve_container_cgroup(paths, mounts, pid, cid)
+    if cg is None and driver:
+        cg = cgroup_from_driver(paths, mounts, driver, cgroup_parent, cid)
+    return cg
+
+
 def _resolve_one(mount: tuple[str, str], path: str, names: frozenset[str]) -> str | None:
     if path.startswith("/.."):
         return None

@@ -9,9 +9,9 @@ registry (``sources.py``) declares them all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .model import Container, EngineInfo, HostInfo, SourceResult
 from .procfs import HostPaths
@@ -47,6 +47,17 @@ class Context:
         """The last value another source published (``default`` when none)."""
         r = self.results.get(name)
         return default if r is None or r.value is None else r.value
+
+
+class Watch(Protocol):
+    """A source's event stream: why it cannot run here, how to open it, and which items
+    concern the source's last value (a process it shows forked, exec'd or exited)."""
+
+    def available(self) -> str: ...
+
+    def open(self) -> Iterable[Any]: ...
+
+    def matters(self, item: Any, value: Any) -> bool: ...
 
 
 class SourceState:
@@ -87,6 +98,9 @@ class Source:
     on_demand: bool = False
     samples: int = 1
     """How many runs a one-shot collection (``snapshot --json``) makes: 2 for rates."""
+    watch: Callable[[], Watch] | None = None
+    """An event stream that makes the source due sooner than its cadence (the proc connector
+    for processes): built and started while the source can run, closed when it cannot."""
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:

@@ -25,13 +25,14 @@ from .collect import ALL, Context, Source, SourceState, Unavailable
 from .link import EngineLink, explain, is_connection_error
 from .model import Container, DockerEvent, HostInfo, Snapshot, SourceResult
 from .procfs import HostPaths
-from .producers import in_thread
+from .producers import Watches, in_thread
 from .sources import SOURCES
 
 ENGINE = "engine"
 LOCAL_RETRY_S = 0.5
 BACKOFF_MAX_S = 30.0
 EVENT_COALESCE_S = 0.01
+WATCH_GAP_S = 0.15
 MAX_SLEEP_S = 1.0
 
 
@@ -54,6 +55,7 @@ class _Slot:
         self.generation = 0
         self.waiters: list[asyncio.Future[SourceResult]] = []
         self.arg: Any = None
+        self.launched_at = 0.0
         self.reset()
 
     def reset(self) -> None:
@@ -96,6 +98,7 @@ class Hub:
         self._publish: Callable[[Snapshot], None] | None = None
         self._publish_pending = False
         self._stopped = False
+        self._watches = Watches()
 
     # ------------------------------------------------------------ control (UI thread)
 
@@ -157,6 +160,7 @@ class Hub:
                 self._wake.clear()
         finally:
             self.link.close()
+            self._watches.close()
 
     def _launch_due(self, now: float) -> float:
         """Start every source that is due; return how long to sleep until the next one."""
@@ -165,6 +169,7 @@ class Hub:
             if slot.running:
                 continue
             blocked = self._blocked(slot)
+            self._watch(slot, blocked is None)
             if blocked is not None:
                 self._park(slot, blocked)
                 continue
@@ -189,6 +194,30 @@ class Hub:
             return "" if host is None else None if host.local else f"API-only mode: {host.local_reason}"
         return None
 
+    def _watch(self, slot: _Slot, on: bool) -> None:
+        """Run the source's watch (``Source.watch``) while the source can run; an item that
+        concerns its last value makes it due within ``EVENT_COALESCE_S``."""
+        make, name = slot.source.watch, slot.source.name
+        if make is None or on == self._watches.running(name):
+            return
+        if not on or self._stopped:
+            self._watches.stop(name)
+            return
+
+        def seen(watch: Any, item: Any) -> None:
+            value = slot.result.value if slot.result is not None else None
+            if item is None or watch.matters(item, value):
+                self._soon(self._watch_due, slot)
+
+        self._watches.start(name, make, seen)
+
+    def _event_due(self, slot: _Slot) -> None:
+        slot.due_at = min(slot.due_at, time.monotonic() + EVENT_COALESCE_S)
+
+    def _watch_due(self, slot: _Slot) -> None:
+        """Like an event, but at most one run per ``WATCH_GAP_S`` (a shell loop forks all the time)."""
+        slot.due_at = min(slot.due_at, max(time.monotonic() + EVENT_COALESCE_S, slot.launched_at + WATCH_GAP_S))
+
     def _park(self, slot: _Slot, why: str) -> None:
         """A source that cannot run says why (once), and answers whoever waits for it."""
         if not why:
@@ -203,6 +232,7 @@ class Hub:
 
     def _launch(self, slot: _Slot) -> None:
         slot.running, slot.due, slot.due_at = True, False, math.inf
+        slot.launched_at = time.monotonic()
         touched, slot.touched = frozenset(slot.touched), set()
         waiters, slot.waiters = slot.waiters, []
         ctx = self._context(touched, slot.arg)
@@ -308,7 +338,7 @@ class Hub:
                 continue
             if s.scope == "selected" and (selected is None or cid != selected.id):
                 continue
-            slot.due_at = min(slot.due_at, time.monotonic() + EVENT_COALESCE_S)  # a burst: one run
+            self._event_due(slot)  # a burst: one run
             if cid:
                 slot.touched.add(cid)
         self._publish_soon(EVENT_COALESCE_S)

@@ -11,8 +11,8 @@ import time
 from typing import Any
 
 from .cgroups import (
-    ContainerCgroup, cgroup_from_driver, cgroup_mounts, cpu_percent, effective_memory_limit,
-    memory_used, read_cgroup_sample, resolve_container_cgroup,
+    ContainerCgroup, cgroup_mounts, cpu_percent, effective_memory_limit, locate_container_cgroup,
+    memory_used, read_cgroup_sample,
 )
 from .collect import Context, SourceState
 from .model import Container, Metrics, Sourced
@@ -61,10 +61,9 @@ def _cgroup_of(ctx: Context, cache: dict[str, Any], c: Container) -> ContainerCg
     cached = cgroups.get(c.id)
     if cached is not None and cached[0] == pid:
         return cached[1]
-    cg = resolve_container_cgroup(ctx.paths, cache["mounts"], pid, c.id)
-    if cg is None and ctx.engine is not None:
-        parent = c.detail.cgroup_parent if c.detail else ""
-        cg = cgroup_from_driver(ctx.paths, cache["mounts"], ctx.engine.cgroup_driver.value, parent, c.id)
+    cg = locate_container_cgroup(ctx.paths, cache["mounts"], pid, c.id,
+                                 ctx.engine.cgroup_driver.value if ctx.engine else "",
+                                 c.detail.cgroup_parent if c.detail else "")
     if cg is not None:  # cached per init PID: a restart resolves again
         cgroups[c.id] = (pid, cg)
     return cg

@@ -100,6 +100,42 @@ class Producer:
             delay = min(delay * 2, self._backoff[1])
 
 
+class Watches:
+    """The running watch producers of sources (``Source.watch``), one per source name."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, tuple[Producer, Any]] = {}
+        self.unavailable: dict[str, str] = {}
+
+    def running(self, name: str) -> bool:
+        return name in self._running
+
+    def start(self, name: str, make: Callable[[], Any], on_item: Callable[[Any, Any], None]) -> None:
+        """Start ``name``'s watch unless it runs or cannot run here (the reason is kept)."""
+        if name in self._running or name in self.unavailable:
+            return
+        try:
+            watch = make()
+            why = watch.available()
+        except Exception as exc:  # noqa: BLE001 - a watch that cannot start leaves polling in charge
+            watch, why = None, f"{type(exc).__name__}: {exc}"
+        if why:
+            self.unavailable[name] = why
+            return
+        producer = Producer(f"watch-{name}", watch.open, lambda item: on_item(watch, item),
+                            on_resync=lambda: on_item(watch, None))
+        self._running[name] = (producer.start(), watch)
+
+    def stop(self, name: str) -> None:
+        entry = self._running.pop(name, None)
+        if entry is not None:
+            entry[0].close()
+
+    def close(self) -> None:
+        for name in list(self._running):
+            self.stop(name)
+
+
 async def in_thread(fn: Callable[[], T]) -> T:
     """Run ``fn`` in a new daemon thread and await its result.
 

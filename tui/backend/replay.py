@@ -72,5 +72,5 @@ class ReplayBackend:
         self._stop.set()
 
     async def request(self, name: str, arg: Any) -> SourceResult:
-        return SourceResult(name, error="recorded snapshot: file contents are not part of it",
+        return SourceResult(name, error="recorded snapshot: on-demand reads (file contents, process details) are not part of it",
                             unavailable=True, key=str(arg), runs=1)

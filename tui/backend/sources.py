@@ -7,9 +7,10 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 
 from __future__ import annotations
 
-from . import docker_api, files, metrics, probe
+from . import docker_api, files, metrics, probe, processes
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
+from .model.procs import HostProcesses, ProcDetail, ProcessTree
 
 SOURCES: tuple[Source, ...] = (
     Source("host", probe.collect_host, HostInfo, needs_engine=False, always=True),
@@ -23,6 +24,13 @@ SOURCES: tuple[Source, ...] = (
     Source("disk_files", files.collect_disk_files, tuple[DiskFile, ...], every=2.0,
            events=docker_api.CONTAINER_EVENTS, scope="selected", needs_local=True),
     Source("file", files.collect_file, FileView, scope="selected", needs_local=True, on_demand=True),
+    Source("processes", processes.collect_processes, ProcessTree, tick=True, scope="selected",
+           events=frozenset({"container:start", "container:die", "container:exec_start", "container:exec_die",
+                             "container:pause", "container:unpause"}),
+           after=("containers",), needs_local=True, samples=2, watch=processes.ProcWatch),
+    Source("host_processes", processes.collect_host_processes, HostProcesses, tick=True, after=("containers",),
+           needs_engine=False, samples=2),
+    Source("proc_detail", processes.collect_proc_detail, ProcDetail, needs_engine=False, on_demand=True),
 )
 
 VALUE_TYPES: dict[str, object] = {"engine": type(None), **{s.name: s.value_type for s in SOURCES}}

@@ -209,6 +209,10 @@ class ContainerDetail:
     log_path: str
     container_dir: Sourced[str]
     labels: tuple[tuple[str, str], ...] = ()
+    pid_mode: Sourced[str] = Sourced("")
+    """``""`` (private), ``host`` or ``container:<name or id>``."""
+    init: bool = False
+    """``--init``: the engine's init binary (docker-init, i.e. tini) runs as PID 1."""
 
 
 @dataclass(frozen=True, slots=True)
