@@ -11,7 +11,8 @@ Usage::
 
 Options: ``--containers N`` (bench containers to start, default 50), ``--seconds S`` (length of the
 steady-state window, default 60), ``--interval X`` (passed to the app's ``--interval``, default 1),
-``--baseline-seconds B`` (idle-engine window, default 30), ``--keys K`` (key presses for the
+``--baseline-seconds B`` (idle-engine window, default 30), ``--tab overview|processes`` (the
+tab on screen, whose sources run), ``--keys K`` (key presses for the
 key->repaint figure, default 20), ``--height H`` (terminal rows; default: enough for every container
 row), ``--keep`` (leave the bench containers running), ``--json`` (print the figures as JSON
 instead of the table; progress always goes to stderr).
@@ -91,7 +92,8 @@ GLYPHS = "●○◌‖◐"
 ROW_NAME_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\b")
 ROW_CPU_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\s+up \S+\s+(\d+\.\d)\s")
 TABLE_ROW_RE = re.compile(rf"^│ [{GLYPHS}] +(\S+)")
-OVERVIEW_RE = re.compile(r"Overview · (\S+)")
+OVERVIEW_RE = re.compile(r"(?:Overview|Processes) · (\S+)")
+"""The visible pane's title names the selected container (``--tab overview`` or ``processes``)."""
 SGR_RE = re.compile(r"\x1b\[([0-9;:]*)m")
 ESC_RE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x07]*\x07|[()][A-Za-z0-9])")
 
@@ -705,7 +707,7 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         "",
         f"internals-tui benchmark — {r['containers']} bench containers "
-        f"(+{r['other_containers']} other) · --interval {r['interval']} · "
+        f"(+{r['other_containers']} other) · --interval {r['interval']} · --tab {r.get('tab', 'overview')} · "
         f"terminal {r['terminal']} · {r['cpus']} CPUs · Docker {r['engine_version']} · "
         f"app sources {r['app_sources']}",
         "",
@@ -786,6 +788,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="terminal rows (default: enough for every container row, at least 60)")
     p.add_argument("--events", type=int, default=10, metavar="E",
                    help="start/kill/remove rounds for event -> screen (default 10, 0 skips)")
+    p.add_argument("--tab", default="overview", choices=("overview", "processes"),
+                   help="the tab on screen while measuring (default overview)")
     p.add_argument("--keep", action="store_true", help="leave the bench containers running")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = p.parse_args(argv)
@@ -801,7 +805,7 @@ def on_signal(signum: int, _frame: Any) -> None:
 def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str],
         apps: list[psutil.Process]) -> dict[str, Any]:
     workers = min(16, args.containers)
-    result: dict[str, Any] = {"containers": args.containers, "interval": args.interval,
+    result: dict[str, Any] = {"containers": args.containers, "interval": args.interval, "tab": args.tab,
                               "cpus": psutil.cpu_count(), "engine_version": client.version().get("Version"),
                               "app_sources": source_digest()}
 
@@ -826,7 +830,7 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
     height = args.height or max(MIN_HEIGHT, args.containers + len(others) + CHROME_ROWS + 10)
     result["terminal"] = f"{WIDTH}x{height}"
     cli = find_app_cli()
-    cmd = f"{cli} --interval {args.interval:g}"
+    cmd = f"{cli} --interval {args.interval:g} --tab {args.tab}"
     kill_session()
     log(f"starting `{cmd}` in tmux ({WIDTH}x{height})")
     t0 = time.perf_counter()

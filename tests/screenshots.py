@@ -1,9 +1,11 @@
 """Regenerate screenshots/ from the real engine: `.venv/bin/python tests/screenshots.py`.
 
 Starts a few demo containers (label ``internals-tui.demo=1``), drives the real app against the
-live engine with Pilot, saves SVGs of the main views and converts them to PNG with
+live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
+processes view) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
-of the rootless Docker and Podman engines that tests/run.sh starts are shot too.
+and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
+too (each engine's own process chain).
 """
 
 from __future__ import annotations
@@ -76,21 +78,50 @@ async def shoot() -> list[str]:
         await pilot.press("1", "e")
         await pilot.pause(0.8)
         saved.append(app.save_screenshot("engine.svg", OUT))
+        await pilot.press("escape")
+        web = app.snapshot.container_by_name("web")
+        client = docker.DockerClient(base_url="unix:///var/run/docker.sock")
+        client.containers.get(web.id).exec_run(["sh", "-c", "sleep 3600"], detach=True)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: any("sleep 3600" in p.command for p in tree_of(app, web.id)))
+        await pilot.pause(1.2)  # CPU % of the new process
+        await pilot.press("tab")
+        saved.append(app.save_screenshot("processes.svg", OUT))
+        await pilot.press("v")
+        await pilot.pause(0.3)
+        saved.append(app.save_screenshot("processes-container-view.svg", OUT))
+        await pilot.press("v", "P")
+        await pilot.pause(1.5)
+        saved.append(app.save_screenshot("host-processes.svg", OUT))
     return saved
+
+
+def tree_of(app, cid: str) -> tuple:
+    r = app.snapshot.result("processes") if app.snapshot else None
+    return r.value.procs if r is not None and r.key == cid and r.value is not None else ()
 
 
 OTHER_ENGINES = {"rootless": "unix:///run/user/{uid}/docker.sock", "podman": "unix:///run/podman/podman.sock"}
 """The other engines tests/run.sh starts; their Engine views are shot too (engine-<name>.svg)."""
 
 
-async def shoot_engine_view(name: str, host: str) -> str:
+async def shoot_engine_view(name: str, host: str) -> list[str]:
+    """The Engine view and the Processes tab (each engine's own chain) of another engine."""
     app = make_app(Hub(HubConfig(interval=0.5, environ={**os.environ, "DOCKER_HOST": host})),
                    Config(container="web", tab="engine"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: bool(app.snapshot and app.snapshot.images and app.snapshot.clients
                                            and app.snapshot.container_by_name("web")))
         await pilot.pause(0.8)
-        return app.save_screenshot(f"engine-{name}.svg", OUT)
+        shots = [app.save_screenshot(f"engine-{name}.svg", OUT)]
+        await pilot.press("escape", "2")
+        web = app.snapshot.container_by_name("web")
+        await wait_for(pilot, lambda: any(p.role == "init" for p in tree_of(app, web.id)))
+        await pilot.pause(1.2)
+        await pilot.press("tab", "z")
+        await pilot.pause(0.3)
+        shots.append(app.save_screenshot(f"processes-{name}.svg", OUT))
+        return shots
 
 
 def other_engines() -> list[str]:
@@ -107,8 +138,9 @@ def other_engines() -> list[str]:
             continue
         web = client.containers.run("itui/mini:latest", "sleep 100000", name="web", labels=LABEL,
                                     detach=True, mem_limit="256m")
+        web.exec_run(["sh", "-c", "sleep 3600"], detach=True)
         try:
-            saved.append(asyncio.run(shoot_engine_view(name, host)))
+            saved.extend(asyncio.run(shoot_engine_view(name, host)))
         finally:
             web.remove(force=True)
     return saved

@@ -34,25 +34,27 @@ ROLE_LABEL = {"engine": "engine", "containerd": "containerd", "shim": "shim", "c
 
 HOST_COLUMNS = (
     Column("pid", "PID", 7, right=True), Column("cpid", "CPID", 5, right=True),
-    Column("user", "USER", 10, drop=2), Column("state", "S", 1), Column("cpu", "CPU%", 5, right=True),
+    Column("user", "UID USER", 12, drop=2), Column("state", "S", 1), Column("cpu", "CPU%", 5, right=True),
     Column("rss", "RSS", 6, right=True, drop=3), Column("start", "START", 8, drop=4),
     Column("cmd", "COMMAND (host tree)", 0),
 )
 """Narrow panes drop START, then RSS, then USER (higher ``drop`` goes first); never the PIDs."""
 CONTAINER_COLUMNS = (
     Column("pid", "PID", 5, right=True), Column("ppid", "PPID", 5, right=True),
-    Column("hpid", "HOST PID", 8, right=True, drop=1), Column("user", "USER", 10, drop=2),
+    Column("hpid", "HOST PID", 8, right=True, drop=1), Column("user", "UID USER", 12, drop=2),
     Column("state", "S", 1), Column("cpu", "CPU%", 5, right=True), Column("rss", "RSS", 6, right=True, drop=3),
     Column("start", "STIME", 8, drop=4), Column("cmd", "CMD (as the container sees it)", 0),
 )
 
 
 def user_cell(p: Proc, inside: bool) -> Text:
-    """The user as the container names it; the host uid too where it differs (rootless)."""
-    name = clean(p.user) or (str(p.inner_uid) if p.inner_uid is not None else "?")
+    """uid and name as the container sees them (``0 root``); the host uid first where it differs
+    (rootless: ``1001→0 root``)."""
+    uid = p.inner_uid if p.inner_uid is not None else p.uid
+    label = f"{'?' if uid is None else uid} {clean(p.user)}".rstrip()
     if not inside and p.uid is not None and p.inner_uid is not None and p.uid != p.inner_uid:
-        return Text(f"{p.uid}→{name}")
-    return Text(name)
+        label = f"{p.uid}→{label}"
+    return Text(label)
 
 
 def command_cell(p: Proc, row: TreeRow, show_edge: bool) -> Text:

@@ -147,6 +147,16 @@ async def test_markup_and_escapes_in_cmdline_are_data(engine, make_container) ->
     assert init.cmdline == ("sh", "-c", script)
 
 
+async def test_zombie_is_shown_as_such(engine, make_container) -> None:
+    """A child its parent never reaps (the shell exec'd a sleep that does not wait) stays a
+    zombie: state Z, no command line, ``[sleep] <defunct>``; never an error."""
+    c = make_container(command=["sh", "-c", "sleep 0.1 & exec sleep 100000"])
+    tree = await watch_tree(engine, c.id, lambda t: any(p.state == "Z" for p in t.procs))
+    z = next(p for p in tree.procs if p.state == "Z")
+    assert z.cmdline == () and z.command == "[sleep] <defunct>" and z.cpid > 1
+    assert z.ppid == next(p for p in tree.procs if p.role == "init").pid
+
+
 async def test_stopped_container_says_so(engine, make_container) -> None:
     c = make_container(start=False)
     hub = hub_for(engine, 0.5)

@@ -9,6 +9,7 @@ read every refresh; status and cmdline once per ``(pid, start)`` (``proctable.Pr
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import re
@@ -62,6 +63,20 @@ def _cgroup_pids(ctx: Context, cache: dict[str, Any], c: Container) -> tuple[lis
     return pids, hit[1]
 
 
+def _zombies(ctx: Context, pids: list[int]) -> list[int]:
+    """Children of ``pids`` that have exited and wait to be reaped: a task leaves its cgroup
+    when it exits, so ``cgroup.procs`` never lists a zombie (the main threads' ``children``)."""
+    known = set(pids)
+    out = []
+    for pid in pids:
+        for child in (read_text(f"{ctx.paths.proc}/{pid}/task/{pid}/children") or "").split():
+            c = int(child)
+            if c not in known and (st := read_stat(ctx.paths, c)) is not None and st.state == "Z":
+                out.append(c)
+                known.add(c)
+    return out
+
+
 def _descendants(stats: dict[int, Stat], root: int) -> list[int]:
     kids: dict[int, list[int]] = {}
     for pid, st in stats.items():
@@ -88,7 +103,9 @@ def _names(ctx: Context, cache: dict[str, Any], init_key: str, init_pid: int) ->
     return hit[1]
 
 
+@functools.lru_cache(maxsize=256)
 def _host_name(uid: int | None) -> str:
+    """The host's name for a uid (cached: NSS lookups cost ~10 µs, per process, per tick)."""
     if uid is None:
         return ""
     try:
@@ -117,6 +134,7 @@ def collect_processes(ctx: Context, state: SourceState) -> ProcessTree:
     stats_all: dict[int, Stat] | None = None
     if found is not None:
         member_pids, cg_dir = found
+        member_pids += _zombies(ctx, member_pids)
         members = Sourced(f"cgroup.procs of {cg_dir}", f"find {cg_dir} -name cgroup.procs | xargs cat")
     else:
         stats_all = read_all_stats(ctx.paths)
@@ -191,7 +209,9 @@ def _host_rows(procs: list[Proc], chain: Chain, owners: dict[int, str]) -> tuple
     nodes = []
     for p in procs:
         parent, edge = chain.parents.get(p.pid, (p.ppid, ""))
-        if p.pid in owners and p.ppid not in key:
+        if owners.get(p.pid):
+            edge = f"{owners[p.pid]}'s process, in the same PID namespace" if p.ppid not in key else ""
+        elif p.pid in owners and p.ppid not in key:
             edge = f"real parent PID {p.ppid} is outside the container"
         elif p.role == "exec":
             edge = "an exec: the runtime's child, not init's"
@@ -224,7 +244,9 @@ def collect_host_processes(ctx: Context, state: SourceState) -> HostProcesses:
     names = {c.id: c.name.value for c in ctx.containers}
     host_pid = {c.id for c in ctx.containers if c.detail is not None and c.detail.pid_mode.value == "host"}
     where: dict[str, str] = cache.setdefault("where", {})
-    procs, nodes, keys = [], [], {}
+    made: dict[str, tuple[Any, Proc]] = cache.setdefault("made", {})
+    procs: list[Proc] = []
+    keys: dict[int, str] = {}
     in_containers = 0
     for pid, (st, argv, nspid, uid, cpu) in table.items():
         key = f"{pid}:{st.start}"
@@ -237,15 +259,26 @@ def collect_host_processes(ctx: Context, state: SourceState) -> HostProcesses:
         if cid:
             in_containers += 1
             label = names.get(cid, cid[:12]) + (" (pid host)" if cid in host_pid else "")
-        procs.append(Proc(pid=pid, start=st.start, ppid=st.ppid, state=st.state, comm=st.comm, cmdline=argv,
-                          nspid=nspid, uid=uid, user=_host_name(uid), inner_uid=uid, cpu=cpu, rss=st.rss,
-                          started_at=reader.started_at(st), threads=st.threads, container=label))
-    alive = set(keys.values())
-    for key in [k for k in where if k not in alive]:
-        del where[key]
-    for p in procs:
-        nodes.append(Node(p.key, keys.get(p.ppid, ""), p.pid, p.ppid))
-    return HostProcesses(procs=tuple(procs), rows=layout(nodes), total=len(procs) + len(kthreads),
+        same = (st, cpu, label)
+        old = made.get(key)
+        if old is not None and old[0] == same:  # an idle process: the same object as last tick
+            procs.append(old[1])
+            continue
+        proc = Proc(pid=pid, start=st.start, ppid=st.ppid, state=st.state, comm=st.comm, cmdline=argv,
+                    nspid=nspid, uid=uid, user=_host_name(uid), inner_uid=uid, cpu=cpu, rss=st.rss,
+                    started_at=reader.started_at(st), threads=st.threads, container=label)
+        made[key] = (same, proc)
+        procs.append(proc)
+    if len(made) > len(procs) or len(where) > len(procs):  # some exited: forget them
+        alive = set(keys.values())
+        for known in (where, made):
+            for key in [k for k in known if k not in alive]:
+                del known[key]
+    shape = tuple((keys[p.pid], keys.get(p.ppid, "")) for p in procs)
+    hit = cache.get("layout")
+    if hit is None or hit[0] != shape:
+        hit = cache["layout"] = (shape, layout([Node(k, parent, p.pid, p.ppid) for (k, parent), p in zip(shape, procs)]))
+    return HostProcesses(procs=tuple(procs), rows=hit[1], total=len(procs) + len(kthreads),
                          kernel_threads=len(kthreads), in_containers=in_containers)
 
 

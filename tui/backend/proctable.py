@@ -52,7 +52,7 @@ def parse_stat(text: str) -> Stat | None:
     right = text.rfind(")")
     if left < 0 or right < left:
         return None
-    rest = text[right + 2:].split()
+    rest = text[right + 2:].split(" ", 22)
     try:
         return Stat(pid=int(text[:left]), comm=text[left + 1:right], state=rest[0], ppid=int(rest[1]),
                     ticks=int(rest[11]) + int(rest[12]), threads=int(rest[17]), start=int(rest[19]),
@@ -116,17 +116,33 @@ def to_inner(host_id: int, id_map: tuple[tuple[int, int, int], ...]) -> int | No
     return None
 
 
-def _read(path: str, limit: int = 1 << 16) -> str | None:
+def _read(path: str, limit: int = 1 << 16, once: bool = False) -> str | None:
+    """A small /proc file (raw ``os.read``: half the cost of ``open()`` at 1 500 files a tick);
+    ``once``: a single read (``stat`` comes whole in one; ``cmdline`` a page at a time)."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read(limit).decode("utf-8", "surrogateescape")
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except (FileNotFoundError, ProcessLookupError):
         return None
+    try:
+        chunks = []
+        while limit > 0:
+            chunk = os.read(fd, min(limit, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            limit -= len(chunk)
+            if once:
+                break
+        return b"".join(chunks).decode("utf-8", "surrogateescape")
+    except ProcessLookupError:  # exited between open and read
+        return None
+    finally:
+        os.close(fd)
 
 
 def read_stat(paths: HostPaths, pid: int) -> Stat | None:
     """``None`` when the process is gone."""
-    text = _read(f"{paths.proc}/{pid}/stat")
+    text = _read(f"{paths.proc}/{pid}/stat", 4096, once=True)
     return parse_stat(text) if text else None
 
 
@@ -148,18 +164,30 @@ def read_text(path: str) -> str | None:
     return _read(path)
 
 
-def list_pids(paths: HostPaths) -> list[int]:
-    """Every process (thread-group leader) ``/proc`` lists."""
-    return [int(d) for d in os.listdir(paths.proc) if d.isdigit()]
-
-
 def read_all_stats(paths: HostPaths) -> dict[int, Stat]:
-    """``/proc/*/stat`` of every process: ~16 µs a process (the host-wide scan)."""
+    """``/proc/*/stat`` of every process (the host-wide scan: ~13 µs a process here, most of
+    it the kernel's; names resolved from an open ``/proc`` and each file read once)."""
     out: dict[int, Stat] = {}
-    for pid in list_pids(paths):
-        s = read_stat(paths, pid)
-        if s is not None:
-            out[pid] = s
+    proc = os.open(paths.proc, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in os.listdir(proc):
+            if not name.isdigit():
+                continue
+            try:
+                fd = os.open(name + "/stat", os.O_RDONLY | os.O_CLOEXEC, dir_fd=proc)
+            except OSError:
+                continue  # exited since the listing
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            st = parse_stat(data.decode("utf-8", "surrogateescape"))
+            if st is not None:
+                out[st.pid] = st
+    finally:
+        os.close(proc)
     return out
 
 
@@ -320,7 +348,7 @@ class ProcReader:
             else:
                 cpu = None if prev is None else max(0.0, (st.ticks - prev[0]) / CLK_TCK / (now - prev[1]) * 100)
                 self.prev[key] = (st.ticks, now, cpu)
-            out[pid] = (st, info[1], info[2], info[3], cpu)
+            out[pid] = (st, () if st.state == "Z" else info[1], info[2], info[3], cpu)  # a zombie has none
         for table in (self.static, self.prev):
             for key in [k for k in table if k not in seen]:
                 del table[key]

@@ -1,0 +1,126 @@
+"""CPU cost of one refresh of the process sources, on the real host and engine.
+
+A script (pytest does not collect it). Needs root and the local rootful engine with
+``itui/mini:latest`` (``tests/engine-up.sh``). Usage::
+
+    .venv/bin/python tests/bench_sources.py [--host-processes 1500] [--runs 30] [--json]
+
+What it measures (CPU time of the collecting thread, ``time.thread_time``, so other threads and
+other processes do not count; medians and maxima over ``--runs`` refreshes after a first one):
+
+1. ``processes`` for a container with 10 and one with 200 processes (``sh`` starting
+   ``sleep``s): the selected container's tree, chain and runtime lines, as each tick does it.
+2. ``host_processes`` with at least ``--host-processes`` processes on the host: it starts
+   ``sleep``s on the host (in its own process group) until ``/proc`` lists that many.
+
+Everything it starts (containers labelled ``internals-tui.bench=1``, host sleeps) is removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import docker
+
+from tui.backend.collect import SourceState
+from tui.backend.hub import Hub, HubConfig
+from tui.backend.sources import SOURCES
+
+LABEL = {"internals-tui.bench": "1"}
+IMAGE = "itui/mini:latest"
+
+
+def cpu_ms(fn: Any, runs: int) -> dict[str, float]:
+    """First call, then the median and max CPU ms per call over ``runs`` calls."""
+    t = time.thread_time()
+    fn()
+    first = (time.thread_time() - t) * 1000
+    costs = []
+    for _ in range(runs):
+        t = time.thread_time()
+        fn()
+        costs.append((time.thread_time() - t) * 1000)
+        time.sleep(0.05)
+    return {"first_ms": round(first, 2), "median_ms": round(statistics.median(costs), 2),
+            "max_ms": round(max(costs), 2)}
+
+
+def tree_cost(client: Any, n: int, runs: int) -> dict[str, Any]:
+    """Refresh cost of the ``processes`` source for a container running ``n`` processes."""
+    script = f"i=1; while [ $i -lt {n} ]; do sleep 100000 & i=$((i+1)); done; wait"
+    c = client.containers.run(IMAGE, ["sh", "-c", script], detach=True, labels=LABEL,
+                              name=f"bench-procs-{n}-{os.getpid()}")
+    try:
+        deadline = time.monotonic() + 30
+        hub = Hub(HubConfig())
+        hub.selected = c.id
+        while True:
+            snap = hub.collect_once(settle=0.1)
+            r = snap.result("processes")
+            inside = [p for p in r.value.procs if p.role in ("", "init", "exec")] if r and r.value else []
+            if len(inside) >= n or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        source = next(s for s in SOURCES if s.name == "processes")
+        ctx = hub._context(frozenset(), None)  # the context a tick gives it
+        state = SourceState()
+        out = cpu_ms(lambda: source.collect(ctx, state), runs)
+        out["processes"] = len(inside)
+        return out
+    finally:
+        c.remove(force=True)
+
+
+def host_cost(target: int, runs: int) -> dict[str, Any]:
+    """Refresh cost of ``host_processes`` with at least ``target`` host processes."""
+    sleepers: list[subprocess.Popen[bytes]] = []
+    try:
+        while len([d for d in os.listdir("/proc") if d.isdigit()]) < target:
+            sleepers.append(subprocess.Popen(["sleep", "100000"], start_new_session=True))
+        hub = Hub(HubConfig())
+        hub.collect_once(settle=0.1)
+        source = next(s for s in SOURCES if s.name == "host_processes")
+        ctx = hub._context(frozenset(), None)
+        state = SourceState()
+        value: list[Any] = []
+        out = cpu_ms(lambda: value.append(source.collect(ctx, state)), runs)
+        out["host_processes"] = value[-1].total
+        out["listed"] = len(value[-1].procs)
+        return out
+    finally:
+        for p in sleepers:
+            try:
+                os.kill(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for p in sleepers:
+            p.wait()
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--host-processes", type=int, default=1500)
+    p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    client = docker.from_env()
+    result = {"tree_10": tree_cost(client, 10, args.runs), "tree_200": tree_cost(client, 200, args.runs),
+              "host": host_cost(args.host_processes, args.runs)}
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        for name, r in result.items():
+            print(f"{name:9} " + "  ".join(f"{k} {v}" for k, v in r.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
