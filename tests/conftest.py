@@ -150,7 +150,7 @@ def make_container(docker_client: Any) -> Iterator[Callable[..., Any]]:
         return container
 
     yield make
-    for container in made:
+    for container in reversed(made):  # dependents first (--pid container:X, --network container:X)
         try:
             container.remove(force=True)
         except Exception:  # already removed by the test

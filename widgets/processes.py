@@ -103,9 +103,9 @@ class ProcessesPane(Vertical, Pane):
         self._blurred: object = None
 
     def compose(self) -> ComposeResult:
-        yield LiveTable(HOST_COLUMNS, id="proc-host", classes="proc-table", source=self._row_source, flex_min=34)
+        yield LiveTable(HOST_COLUMNS, id="proc-host", classes="proc-table", source=self._row_source, flex_min=22)
         inside = LiveTable(CONTAINER_COLUMNS, id="proc-inside", classes="proc-table", source=self._row_source,
-                           flex_min=34)
+                           flex_min=22)
         inside.display = False
         yield inside
         yield LiveTable((Column("label", "", 14), Column("value", "", 0)), show_header=False, id="proc-runtime",
