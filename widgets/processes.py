@@ -15,8 +15,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from tui.backend.model import Snapshot, SourceResult
-from tui.backend.model.procs import Proc, ProcessTree, ProcRequest, TreeRow
+from tui.backend.model import Snapshot, SourceResult, Sourced
+from tui.backend.model.procs import Proc, ProcessTree, ProcRequest, RuntimeLine, TreeRow
 from tui.messages import OpenView
 from widgets.format import clean, human_bytes, set_border, start_time, text
 from widgets.live_table import Cells, Column, LiveTable
@@ -88,7 +88,7 @@ class ProcessesPane(Vertical, Pane):
                             "sees it (v)", "toggle_view", "v"),)
 
     DEFAULT_CSS = """
-    ProcessesPane #proc-runtime { dock: top; height: 6; border-bottom: solid $panel-lighten-2; }
+    ProcessesPane #proc-runtime { dock: top; height: 6; max-height: 45%; border-bottom: solid $panel-lighten-2; }
     ProcessesPane .proc-table { height: 1fr; }
     """
 
@@ -101,6 +101,7 @@ class ProcessesPane(Vertical, Pane):
         self._first_seen: dict[str, float] = {}
         self._runtime_src: dict[str, tuple[str, str]] = {}
         self._blurred: object = None
+        self._now = 0.0
 
     def compose(self) -> ComposeResult:
         yield LiveTable(HOST_COLUMNS, id="proc-host", classes="proc-table", source=self._row_source, flex_min=22)
@@ -163,13 +164,14 @@ class ProcessesPane(Vertical, Pane):
         alive = {p.key for p in tree.procs}
         for key in [k for k in self._first_seen if k not in alive]:
             del self._first_seen[key]
-        self._runtime_src = {f"rt{i}": (line.value.source, line.label) for i, line in enumerate(tree.runtime)}
+        lines = (*tree.runtime, *(RuntimeLine("Note", Sourced(n, ""), warn=True) for n in tree.notes))
+        self._runtime_src = {f"rt{i}": (line.value.source, line.label) for i, line in enumerate(lines)}
         rt = self.query_one("#proc-runtime", LiveTable)
         short = (cid or "")[:12] + "…"
         rt.set_rows((f"rt{i}", (Text(line.label, style="bold"),
                                 text(line.value.value.replace(cid or "\0", short), style="yellow" if line.warn else "")))
-                    for i, line in enumerate(tree.runtime))
-        rt.styles.height = min(len(tree.runtime), 9) + 1
+                    for i, line in enumerate(lines))
+        rt.styles.height = min(len(lines), 10) + 1
         self._draw(snap.taken_at)
 
     def _empty(self, res: SourceResult | None, selected: bool) -> None:
@@ -215,8 +217,6 @@ class ProcessesPane(Vertical, Pane):
         set_border(self, f"Processes · {self._name} · {view}",
                    f"{inside} in the container · members: {tree.members.value} · v: "
                    + ("host view" if self.inside else "container view") + " · ⏎ details")
-
-    _now = 0.0
 
     def _row_source(self, key: str) -> tuple[str, str] | None:
         p = self._tree.proc(key) if self._tree is not None else None

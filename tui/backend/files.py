@@ -13,6 +13,7 @@ import stat
 
 from .collect import Context, SourceState, Unavailable
 from .model import DiskFile, FileRequest, FileView
+from .procfs import read_fd
 
 MAX_BYTES = 512 * 1024
 
@@ -55,14 +56,7 @@ def _read_bounded(path: str, max_bytes: int, tail: bool) -> tuple[bytes, int]:
         size = st.st_size
         if tail and size > max_bytes:
             os.lseek(fd, size - max_bytes, os.SEEK_SET)
-        chunks, left = [], max_bytes
-        while left > 0:
-            b = os.read(fd, min(left, 65536))
-            if not b:
-                break
-            chunks.append(b)
-            left -= len(b)
-        return b"".join(chunks), size
+        return read_fd(fd, max_bytes), size
     finally:
         os.close(fd)
 

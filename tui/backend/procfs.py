@@ -7,6 +7,7 @@ stand in for the live ``/proc`` and ``/sys``. Parsers take text and never touch 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -109,6 +110,21 @@ def parse_mountinfo(text: str) -> list[MountEntry]:
             optional=tuple(f for f in head[6:] if f),
         ))
     return entries
+
+
+def read_fd(fd: int, limit: int, once: bool = False) -> bytes:
+    """Up to ``limit`` bytes from an open descriptor (``once``: a single read, for files the
+    kernel hands over whole, like ``/proc/PID/stat``)."""
+    chunks, left = [], limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+        if once:
+            break
+    return b"".join(chunks)
 
 
 def _read_text(path: str) -> str:

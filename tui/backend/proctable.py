@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from treelib import Tree
 
 from .model.procs import TreeRow
-from .procfs import HostPaths
+from .procfs import HostPaths, read_fd
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -124,16 +124,7 @@ def _read(path: str, limit: int = 1 << 16, once: bool = False) -> str | None:
     except (FileNotFoundError, ProcessLookupError):
         return None
     try:
-        chunks = []
-        while limit > 0:
-            chunk = os.read(fd, min(limit, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            limit -= len(chunk)
-            if once:
-                break
-        return b"".join(chunks).decode("utf-8", "surrogateescape")
+        return read_fd(fd, limit, once).decode("utf-8", "surrogateescape")
     except ProcessLookupError:  # exited between open and read
         return None
     finally:

@@ -12,6 +12,8 @@ import errno
 import os
 import stat
 
+from .procfs import read_fd
+
 MAX_LINKS = 40
 _PATH = os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -73,14 +75,7 @@ def read_in_root(root: str, path: str, limit: int = 65536) -> bytes:
         again = os.fstat(rfd)
         if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(again.st_mode):
             raise OSError(errno.EINVAL, f"not a regular file: {path}")
-        chunks, left = [], limit
-        while left > 0:
-            chunk = os.read(rfd, min(left, 65536))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+        return read_fd(rfd, limit)
     finally:
         os.close(rfd)
 
