@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from tui.backend import proc_events
-from tui.backend.model import Snapshot
+from tui.backend.model import Snapshot, parse_docker_time
 from tui.backend.model.procs import ProcessTree
 from tui.backend.procfs import HostPaths, read_nspid
 
@@ -201,17 +201,20 @@ async def test_host_wide_view_marks_pid_host(engine, make_container) -> None:
 
 
 async def test_proc_connector_beats_the_interval(engine, make_container) -> None:
-    """With a 30 s interval (and the list's own 5 s), the shell's next command shows up as it
-    starts: the proc connector (root, host namespaces) makes the source due; docker sends no
-    event for it. Without the connector it shows up at the list's next refresh, 5 s in."""
+    """With a 30 s interval (and the list's own 5 s), the shell's exec shows up as it happens:
+    the proc connector (root, host namespaces) makes the source due; docker sends no event for
+    it. Without the connector it would wait for the list's next refresh, ~5 s after the hub
+    started (~1.5 s after the exec)."""
     why = proc_events.available()
     if why:
         pytest.skip(f"proc connector: {why}")
-    c = make_container(command=["sh", "-c", "sleep 2; exec sleep 100000"])
+    c = make_container(command=["sh", "-c", "sleep 4; exec sleep 100000"])
     hub = hub_for(engine, 30.0)
     hub.want(["processes"])
     hub.select(c.id)
     async with Recorder(hub) as rec:
-        await rec.wait_for(has_tree(c.id, lambda t: any(p.cmdline == ("sleep", "2") for p in t.procs)))
-        await rec.wait_for(has_tree(c.id, lambda t: any(p.cmdline == ("sleep", "100000") for p in t.procs)),
-                           timeout=3.5)
+        await rec.wait_for(has_tree(c.id, lambda t: any(p.cmdline == ("sleep", "4") for p in t.procs)))
+        snap = await rec.wait_for(has_tree(c.id, lambda t: any(p.cmdline == ("sleep", "100000") for p in t.procs)))
+    c.reload()
+    exec_at = parse_docker_time(c.attrs["State"]["StartedAt"]) + 4
+    assert snap.taken_at - exec_at < 1.0, snap.taken_at - exec_at
