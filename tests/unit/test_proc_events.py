@@ -49,7 +49,7 @@ def test_fork_exec_exit_of_a_child_arrive_and_close_ends_the_thread() -> None:
     try:
         for _ in range(3):  # a burst elsewhere may overflow the socket: the stream reopens, try again
             deadline = time.monotonic() + 5
-            while not producer.streaming and time.monotonic() < deadline:  # subscribed (slow import)
+            while not producer.streaming and time.monotonic() < deadline:  # subscribed
                 time.sleep(0.01)
             child = subprocess.Popen(["sleep", "0.1"])
             child.wait()

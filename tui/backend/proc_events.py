@@ -3,9 +3,10 @@
 can overflow (``ENOBUFS``): the stream then breaks, and its producer reopens it and asks for a
 resync, so polling ``/proc`` stays the ground truth.
 
-pyroute2 opens and subscribes the socket; datagrams are then read with ``recv`` and decoded
-with ``struct`` (linux/cn_proc.h): pyroute2's ``get()`` waits for more messages (an exit came
-~0.7 s late, measured), and its marshal costs far more per message on a host that forks a lot.
+The socket is a plain ``AF_NETLINK`` one and messages are packed and decoded with ``struct``
+(linux/connector.h, linux/cn_proc.h): pyroute2's ``ProcEventSocket.get()`` waits for more
+messages (an exit came ~0.7 s late, measured), its marshal costs far more per message on a
+host that forks a lot, and importing it costs ~10 MiB of RSS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+NETLINK_CONNECTOR = 11
+CN_IDX_PROC = CN_VAL_PROC = 1
+PROC_CN_MCAST_LISTEN = 1
 _KINDS = {0x1: "fork", 0x2: "exec", 0x200: "comm", 0x80000000: "exit"}
 _NLMSG = struct.Struct("=IHHII")          # nlmsghdr: len, type, flags, seq, pid
 _EVENT_AT = _NLMSG.size + 20               # after the cn_msg header (idx val seq ack len flags)
@@ -64,18 +68,16 @@ class ProcEventStream:
     """Batches of :class:`ProcEvent` (one per datagram read); thread-only events are dropped."""
 
     def __init__(self) -> None:
-        from pyroute2.netlink.connector.cn_proc import ProcEventSocket  # root-only path
-
         self._closed = threading.Event()
         self._reading = False
-        self._sock = ProcEventSocket()
+        self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_CONNECTOR)
         try:
-            self._sock.bind()
             try:  # room for a burst (container start-up forks a lot) before ENOBUFS
                 self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
             except OSError:
                 pass
-            self._sock.control(listen=True)
+            self._sock.bind((0, CN_IDX_PROC))
+            self._sock.send(_control(PROC_CN_MCAST_LISTEN))
         except BaseException:
             self._sock.close()
             raise
@@ -107,6 +109,12 @@ class ProcEventStream:
         self._closed.set()
         if not self._reading:
             self._sock.close()
+
+
+def _control(op: int) -> bytes:
+    """The subscription message: nlmsghdr (NLMSG_DONE), cn_msg for the proc connector, the op."""
+    body = struct.pack("=IIIIHHI", CN_IDX_PROC, CN_VAL_PROC, 0, 0, 4, 0, op)
+    return _NLMSG.pack(_NLMSG.size + len(body), 3, 0, 0, 0) + body
 
 
 def parse(data: bytes) -> tuple[ProcEvent, ...]:
