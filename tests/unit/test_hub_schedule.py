@@ -186,3 +186,56 @@ async def test_on_demand_source_answers_its_request() -> None:
         assert reader.contexts[-1].arg == "/etc/hostname"
         await until(lambda: (r := snaps[-1].result("reader")) is not None and r.key == "/etc/hostname",
                     what="the result published")
+
+
+class FakeWatch:
+    """A watch fed by the test: items are ints; an item matters when it is even."""
+
+    instances: list[FakeWatch] = []
+
+    def __init__(self) -> None:
+        self.items: list[int] = []
+        self.opened = threading.Event()
+        self.closed = threading.Event()
+        FakeWatch.instances.append(self)
+
+    def available(self) -> str:
+        return ""
+
+    def open(self) -> Any:
+        self.opened.set()
+        watch = self
+
+        class Stream:
+            def __iter__(self) -> Iterator[int]:
+                while not watch.closed.is_set():
+                    if watch.items:
+                        yield watch.items.pop(0)
+                    time.sleep(0.005)
+
+            def close(self) -> None:
+                watch.closed.set()
+        return Stream()  # closable: the producer closes it when the watch stops
+
+    def matters(self, item: int, value: Any) -> bool:
+        return item % 2 == 0
+
+
+async def test_a_watch_item_that_matters_runs_the_source_and_hiding_it_stops_the_watch() -> None:
+    FakeWatch.instances.clear()
+    probe = Probe("watched")
+    hub = Hub(HubConfig(interval=30.0, environ=NO_ENGINE),
+              sources=[source(probe, tick=True, always=False, watch=FakeWatch)])
+    hub.want(["watched"])
+    async with running(hub):
+        await until(lambda: probe.runs == 1 and FakeWatch.instances and FakeWatch.instances[0].opened.is_set(),
+                    what="first run and the watch open")
+        watch = FakeWatch.instances[0]
+        watch.items.append(1)  # does not matter: no run
+        await until(lambda: not watch.items, what="the item read")
+        await asyncio.sleep(0.2)
+        assert probe.runs == 1
+        watch.items.append(2)  # matters: a run long before the 30 s interval
+        await until(lambda: probe.runs == 2, timeout=2, what="a run on the watch item")
+        hub.want([])
+        await until(lambda: watch.closed.is_set(), timeout=2, what="the watch closed with its pane hidden")

@@ -196,7 +196,7 @@ class Hub:
 
     def _watch(self, slot: _Slot, on: bool) -> None:
         """Run the source's watch (``Source.watch``) while the source can run; an item that
-        concerns its last value makes it due within ``EVENT_COALESCE_S``."""
+        concerns its last value makes it due (see :meth:`_watch_due`)."""
         make, name = slot.source.watch, slot.source.name
         if make is None or on == self._watches.running(name):
             return
