@@ -238,8 +238,9 @@ class InternalsApp(App[None]):
         if not self.screen_stack:
             return
         main = self.screen_stack[0]
-        if isinstance(main.focused, Pane) or main.focused is None:  # the focus was in the tab left
-            self._drill_down()
+        focused = main.focused
+        if focused is None or any(isinstance(n, Pane) for n in focused.ancestors_with_self):
+            self._drill_down()  # the focus was in the tab left (a pane, or a table inside one)
         self._want()
         if self.snapshot is not None:
             self._show_pane(self.snapshot)
@@ -359,7 +360,16 @@ class InternalsApp(App[None]):
         self.screen_stack[0].toggle_class("-list-large")
 
     def action_tab(self, pane_id: str) -> None:
-        self.screen_stack[0].query_one(TabbedContent).active = pane_id
+        """Show a tab; a focus inside the tab left moves into the new one (dropped first, so
+        the screen never hands it to a table of the hidden pane, which would switch back)."""
+        main = self.screen_stack[0]
+        focused = main.focused
+        inside = focused is not None and any(isinstance(n, Pane) for n in focused.ancestors_with_self)
+        if inside:
+            main.set_focus(None)
+        main.query_one(TabbedContent).active = pane_id
+        if inside:
+            self._drill_down()
 
     def action_cycle_tab(self, step: int) -> None:
         tabbed = self.screen_stack[0].query_one(TabbedContent)

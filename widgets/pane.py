@@ -9,7 +9,7 @@ palette entries, and asks the backend for its ``SOURCES`` only while it is visib
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tui.backend.model import Snapshot
 
@@ -49,3 +49,28 @@ class Pane:
     def show(self, snap: Snapshot, cid: str | None) -> None:
         """Diff ``snap`` in, for the selected container ``cid``."""
         raise NotImplementedError
+
+
+class TableFirst:
+    """For a pane with lines docked above its main table (``FACTS_ID``): entering the pane, by
+    ``tab`` or from the list, lands on the table; ``shift+tab`` from the table reaches the lines.
+    (The focus chain follows the screen, so the docked lines would come first.)"""
+
+    FACTS_ID: ClassVar[str]
+    _blurred: object = None
+
+    @property
+    def table(self) -> Any:
+        raise NotImplementedError
+
+    def focus(self, scroll_visible: bool = True) -> Any:
+        self.table.focus(scroll_visible)
+        return self
+
+    def on_descendant_blur(self, event: Any) -> None:
+        self._blurred = event.widget
+
+    def on_descendant_focus(self, event: Any) -> None:
+        came_from, self._blurred = self._blurred, None
+        if event.widget.id == self.FACTS_ID and came_from is not self.table:
+            self.table.focus()

@@ -11,7 +11,7 @@ import shlex
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
@@ -20,7 +20,7 @@ from tui.backend.model.procs import Proc, ProcessTree, ProcRequest, RuntimeLine,
 from tui.messages import OpenView
 from widgets.format import clean, human_bytes, set_border, start_time, text
 from widgets.live_table import Cells, Column, LiveTable
-from widgets.pane import Pane, PaneCommand
+from widgets.pane import Pane, PaneCommand, TableFirst
 from widgets.process_detail import ProcessDetailScreen
 
 NEW_S = 3.0
@@ -72,10 +72,11 @@ def command_cell(p: Proc, row: TreeRow, show_edge: bool) -> Text:
     return out
 
 
-class ProcessesPane(Vertical, Pane):
+class ProcessesPane(TableFirst, Vertical, Pane):
     """The runtime lines, then the process tree (host view or container view)."""
 
     PANE_ID = "processes"
+    FACTS_ID = "proc-runtime"
     TITLE = "Processes"
     KEY = "2"
     SUMMARY = "The container's process tree, host PID beside container PID, under its runtime chain"
@@ -100,7 +101,6 @@ class ProcessesPane(Vertical, Pane):
         self._cid: str | None = None
         self._first_seen: dict[str, float] = {}
         self._runtime_src: dict[str, tuple[str, str]] = {}
-        self._blurred: object = None
         self._now = 0.0
 
     def compose(self) -> ComposeResult:
@@ -112,23 +112,14 @@ class ProcessesPane(Vertical, Pane):
         yield LiveTable((Column("label", "", 14), Column("value", "", 0)), show_header=False, id="proc-runtime",
                         source=lambda key: self._runtime_src.get(key))  # docked on top, second in focus order
 
-    def focus(self, scroll_visible: bool = True) -> ProcessesPane:
-        """Entering the pane puts the cursor in the process tree (the runtime lines are one
-        ``shift+tab`` away)."""
-        self.table.focus(scroll_visible)
-        return self
-
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        self._blurred = event.widget
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        came_from, self._blurred = self._blurred, None
-        if event.widget.id == "proc-runtime" and came_from is not self.table:
-            self.table.focus()  # tab from outside lands on the tree, though the lines sit above it
-
     @property
     def table(self) -> LiveTable:
         return self.query_one("#proc-inside" if self.inside else "#proc-host", LiveTable)
+
+    def action_container_view(self) -> None:
+        """The container view (``enter`` on pid in the Namespaces tab)."""
+        if not self.inside:
+            self.action_toggle_view()
 
     def action_toggle_view(self) -> None:
         """Host view ↔ container view; the cursor stays on the same process."""
