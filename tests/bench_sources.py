@@ -10,8 +10,9 @@ other processes do not count; medians and maxima over ``--runs`` refreshes after
 
 1. ``processes`` for a container with 10 and one with 200 processes (``sh`` starting
    ``sleep``s): the selected container's tree, chain and runtime lines, as each tick does it.
-2. ``host_processes`` with at least ``--host-processes`` processes on the host: it starts
-   ``sleep``s on the host (in its own process group) until ``/proc`` lists that many.
+2. ``host_processes`` and ``host_namespaces`` with at least ``--host-processes`` processes on
+   the host: it starts ``sleep``s on the host (in their own sessions) until ``/proc`` lists that
+   many.
 
 Everything it starts (containers labelled ``internals-tui.bench=1``, host sleeps) is removed.
 """
@@ -79,21 +80,23 @@ def tree_cost(client: Any, n: int, runs: int) -> dict[str, Any]:
         c.remove(force=True)
 
 
-def host_cost(target: int, runs: int) -> dict[str, Any]:
-    """Refresh cost of ``host_processes`` with at least ``target`` host processes."""
+def host_cost(target: int, runs: int, name: str = "host_processes") -> dict[str, Any]:
+    """Refresh cost of a host-wide source (``host_processes``, ``host_namespaces``) with at
+    least ``target`` host processes."""
     sleepers: list[subprocess.Popen[bytes]] = []
     try:
         while len([d for d in os.listdir("/proc") if d.isdigit()]) < target:
             sleepers.append(subprocess.Popen(["sleep", "100000"], start_new_session=True))
         hub = Hub(HubConfig())
         hub.collect_once(settle=0.1)
-        source = next(s for s in SOURCES if s.name == "host_processes")
+        source = next(s for s in SOURCES if s.name == name)
         ctx = hub._context(frozenset(), None)
         state = SourceState()
         value: list[Any] = []
         out = cpu_ms(lambda: value.append(source.collect(ctx, state)), runs)
-        out["host_processes"] = value[-1].total
-        out["listed"] = len(value[-1].procs)
+        last = value[-1]
+        out["host_processes"] = last.total if name == "host_processes" else last.processes
+        out["listed"] = len(last.procs) if name == "host_processes" else len(last.namespaces)
         return out
     finally:
         for p in sleepers:
@@ -113,7 +116,8 @@ def main() -> int:
     args = p.parse_args()
     client = docker.from_env()
     result = {"tree_10": tree_cost(client, 10, args.runs), "tree_200": tree_cost(client, 200, args.runs),
-              "host": host_cost(args.host_processes, args.runs)}
+              "host": host_cost(args.host_processes, args.runs),
+              "host_ns": host_cost(args.host_processes, args.runs, "host_namespaces")}
     if args.json:
         print(json.dumps(result, indent=1))
     else:

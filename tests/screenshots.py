@@ -2,7 +2,7 @@
 
 Starts a few demo containers (label ``internals-tui.demo=1``), drives the real app against the
 live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
-processes view) and converts them to PNG with
+processes view, the Namespaces tab for a default and a ``--network container:`` case) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
 and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
 too (each engine's own process chain).
@@ -46,6 +46,7 @@ def start_demo(client: docker.DockerClient) -> list:
     run("itui/mini:latest", "sh -c 'while :; do :; done'", "burner", nano_cpus=500_000_000)
     run("itui/mini:latest", "sh -c 'echo bye; exit 3'", "oneshot")
     run("itui/mini:latest", "sleep 100000", "cache", mem_limit="64m")
+    run("itui/mini:latest", "sleep 100000", "sidecar", network_mode="container:web")
     return made
 
 
@@ -93,7 +94,21 @@ async def shoot() -> list[str]:
         await pilot.press("v", "P")
         await pilot.pause(1.5)
         saved.append(app.save_screenshot("host-processes.svg", OUT))
+        await pilot.press("escape", "3")
+        await wait_for(pilot, lambda: ns_rows(app, web.id) >= 8)
+        await pilot.press("tab")
+        saved.append(app.save_screenshot("namespaces.svg", OUT))
+        sidecar = app.snapshot.container_by_name("sidecar")
+        app.jump_to(sidecar.id)
+        await wait_for(pilot, lambda: ns_rows(app, sidecar.id) >= 8)
+        await pilot.press("tab")
+        saved.append(app.save_screenshot("namespaces-network-container.svg", OUT))
     return saved
+
+
+def ns_rows(app, cid: str) -> int:
+    r = app.snapshot.result("namespaces") if app.snapshot else None
+    return len(r.value.rows) if r is not None and r.key == cid and r.value is not None else 0
 
 
 def tree_of(app, cid: str) -> tuple:
@@ -173,7 +188,7 @@ def main() -> int:
     try:
         saved = asyncio.run(shoot()) + other_engines()
     finally:
-        for c in made:
+        for c in reversed(made):  # dependents (sidecar) first
             c.remove(force=True)
         try:
             client.volumes.get("itui-demo-data").remove(force=True)

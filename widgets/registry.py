@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from widgets.engine import EngineView
 from widgets.events import EventsPane
+from widgets.host_namespaces import HostNamespacesView
 from widgets.host_processes import HostProcessesView
 from widgets.overview import OverviewPane
+from widgets.namespaces import NamespacesPane
 from widgets.pane import Pane
 from widgets.processes import ProcessesPane
 
@@ -20,9 +22,11 @@ TAB_KEYS: dict[str, str] = {
 PANES: tuple[type[Pane], ...] = (
     OverviewPane,
     ProcessesPane,
+    NamespacesPane,
     EventsPane,
     EngineView,
     HostProcessesView,
+    HostNamespacesView,
 )
 
 

@@ -240,6 +240,8 @@ def test_non_root_user_in_docker_group(engine, make_container, tmp_path) -> None
     lines = {line.label: line.value.value for line in procs.value.runtime}
     assert "needs root" in lines["Bundle"] and "needs root" in lines["Distro"]
     assert "needs root" in lines["Engine"] and any("need root" in n for n in procs.value.notes)
+    ns = snap.result("namespaces")
+    assert ns is not None and ns.unavailable and ns.error.startswith("needs root")
 
 
 class _Forwarder(threading.Thread):

@@ -123,3 +123,28 @@ def test_reader_cpu_and_reused_pid(tmp_path: Path) -> None:
     (tmp_path / "20" / "cmdline").write_bytes(b"other\0")
     table = reader.read(read_all_stats(paths), 12.0)  # same PID, new start: a new process
     assert table[20][1] == ("other",) and table[20][4] is None
+
+
+def test_namespace_reference_when_pid1_is_unreadable(tmp_path: Path) -> None:
+    """/proc/1/ns unreadable (as on this host): this app stands for the host when it runs in
+    the host's PID namespace (one NSpid level); else the engine's process; the pane says which."""
+    from tui.backend.collect import Context
+    from tui.backend.namespaces import reference
+
+    def ns_dir(pid: str, **links: str) -> None:
+        d = tmp_path / pid / "ns"
+        d.mkdir(parents=True)
+        for kind, target in links.items():
+            (d / kind).symlink_to(target)
+
+    (tmp_path / "1").mkdir()  # no ns directory to read
+    ns_dir("self", net="net:[11]", mnt="mnt:[12]")
+    (tmp_path / "self" / "status").write_text("NSpid:\t4242\n")
+    ns_dir("77", net="net:[21]", mnt="mnt:[22]")
+    ctx = Context(paths=HostPaths(proc=str(tmp_path)), interval=1.0, endpoint="")
+    links, ref = reference(ctx, [77])
+    assert links == {"net": "net:[11]", "mnt": "mnt:[12]"} and ref.value.startswith("this app")
+    assert "/proc/1/ns is unreadable" in ref.value and ref.source == "ls -l /proc/self/ns"
+    (tmp_path / "self" / "status").write_text("NSpid:\t4242\t7\n")  # the app runs in a container
+    links, ref = reference(ctx, [77])
+    assert links["net"] == "net:[21]" and ref.value.startswith("the engine's PID 77")

@@ -238,6 +238,10 @@ def detail_from_inspect(i: dict[str, Any]) -> ContainerDetail:
         labels=tuple(sorted((str(k), str(v)) for k, v in (cfg.get("Labels") or {}).items())),
         pid_mode=ins(".HostConfig.PidMode", hc.get("PidMode") or ""),
         init=bool(hc.get("Init")),
+        ipc_mode=ins(".HostConfig.IpcMode", hc.get("IpcMode") or ""),
+        uts_mode=ins(".HostConfig.UTSMode", hc.get("UTSMode") or ""),
+        userns_mode=ins(".HostConfig.UsernsMode", hc.get("UsernsMode") or ""),
+        sandbox_key=ins(".NetworkSettings.SandboxKey", ns.get("SandboxKey") or ""),
     )
 
 

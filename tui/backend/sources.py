@@ -7,9 +7,10 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 
 from __future__ import annotations
 
-from . import docker_api, files, metrics, probe, processes
+from . import docker_api, files, metrics, namespaces, probe, processes
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
+from .model.ns import HostNamespaces, NamespaceSet
 from .model.procs import HostProcesses, ProcDetail, ProcessTree
 
 SOURCES: tuple[Source, ...] = (
@@ -31,6 +32,10 @@ SOURCES: tuple[Source, ...] = (
     Source("host_processes", processes.collect_host_processes, HostProcesses, tick=True, after=("containers",),
            needs_engine=False, samples=2),
     Source("proc_detail", processes.collect_proc_detail, ProcDetail, needs_engine=False, on_demand=True),
+    Source("namespaces", namespaces.collect_namespaces, NamespaceSet, tick=True, scope="selected",
+           events=docker_api.CONTAINER_EVENTS, after=("containers",), needs_local=True),
+    Source("host_namespaces", namespaces.collect_host_namespaces, HostNamespaces, tick=True, after=("containers",),
+           needs_engine=False),
 )
 
 VALUE_TYPES: dict[str, object] = {"engine": type(None), **{s.name: s.value_type for s in SOURCES}}

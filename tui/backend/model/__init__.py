@@ -213,6 +213,11 @@ class ContainerDetail:
     """``""`` (private), ``host`` or ``container:<name or id>``."""
     init: bool = False
     """``--init``: the engine's init binary (docker-init, i.e. tini) runs as PID 1."""
+    ipc_mode: Sourced[str] = Sourced("")
+    uts_mode: Sourced[str] = Sourced("")
+    userns_mode: Sourced[str] = Sourced("")
+    sandbox_key: Sourced[str] = Sourced("")
+    """The net namespace's bind mount (``/var/run/docker/netns/<key>``; Podman: ``/run/netns/…``)."""
 
 
 @dataclass(frozen=True, slots=True)
