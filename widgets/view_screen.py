@@ -41,7 +41,10 @@ class ViewScreen(Screen[None]):
         return widget  # type: ignore[no-any-return]
 
     def on_mount(self) -> None:
-        self.query_one(ProvenanceBar).show(self.pane.ORIGIN)
+        bars = self.query(ProvenanceBar)
+        if not bars:  # opened while the app quits (a key typed after q): nothing was composed
+            return
+        bars.first().show(self.pane.ORIGIN)
         self._draw()
 
     def show(self, snap: Snapshot) -> None:
