@@ -44,8 +44,7 @@ else
     fi
     rm -f "$pidf"
     log "starting dockerd (log: $LOG)"
-    setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
-    disown || true
+    (cd / && setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &)  # from /: never inside a checkout
   fi
   until_answers "dockerd" "$LOG" engine_ok
   log "engine answering"

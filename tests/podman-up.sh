@@ -49,8 +49,9 @@ else
     mkdir -p /run/podman
     rm -f "$SOCK"
     log "starting podman system service (log: $LOG)"
-    setsid nohup podman system service --time=0 "$HOST" >>"$LOG" 2>&1 </dev/null &
-    disown || true
+    # from /: conmon inherits the service's working directory and fails ("Failed to get
+    # working directory") once a checkout it was started in is deleted
+    (cd / && setsid nohup podman system service --time=0 "$HOST" >>"$LOG" 2>&1 </dev/null &)
   fi
   until_answers "podman" "$LOG" answers
   log "podman service answering"

@@ -45,12 +45,11 @@ else
   else
     rm -f "$RUN_DIR/docker.pid"
     log "starting rootless dockerd as $USER_NAME (log: $LOG)"
-    setsid runuser -u "$USER_NAME" -- env -i HOME="/home/$USER_NAME" USER="$USER_NAME" LOGNAME="$USER_NAME" \
-      XDG_RUNTIME_DIR="$RUN_DIR" \
+    (cd / && setsid runuser -u "$USER_NAME" -- env -i HOME="/home/$USER_NAME" USER="$USER_NAME" \
+      LOGNAME="$USER_NAME" XDG_RUNTIME_DIR="$RUN_DIR" \
       PATH=/usr/share/docker.io/contrib:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
       dockerd-rootless.sh --data-root "/home/$USER_NAME/.local/share/docker" \
-      >>"$LOG" 2>&1 </dev/null &
-    disown || true
+      >>"$LOG" 2>&1 </dev/null &)  # from /: never inside a checkout
   fi
   until_answers "rootless dockerd" "$LOG" answers
   log "rootless engine answering"
