@@ -21,16 +21,8 @@ from typing import Any
 
 import pytest
 
-from tui.backend.cgroups import (
-    ContainerCgroup,
-    cgroup_from_driver,
-    cgroup_mounts,
-    cpu_percent,
-    effective_memory_limit,
-    memory_used,
-    read_cgroup_sample,
-    resolve_container_cgroup,
-)
+from tui.backend.cgroup_stats import cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample
+from tui.backend.cgroups import ContainerCgroup, cgroup_from_driver, cgroup_mounts, resolve_container_cgroup
 from tui.backend.procfs import HostPaths, read_mem_total, read_mountinfo, read_system_cpu
 
 docker = pytest.importorskip("docker")

@@ -12,18 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tui.backend.cgroup_stats import CgroupSample, cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample
 from tui.backend.cgroups import (
     CgroupMounts,
-    CgroupSample,
     ContainerCgroup,
     FrozenMap,
     cgroup_from_driver,
     cgroup_mounts,
-    cpu_percent,
-    effective_memory_limit,
     expand_slice,
-    memory_used,
-    read_cgroup_sample,
     resolve_container_cgroup,
 )
 from tui.backend.procfs import HostPaths, parse_mountinfo, read_mem_total, read_mountinfo

@@ -9,15 +9,13 @@ Directories held in :class:`ContainerCgroup` are real host paths (``/sys/fs/cgro
 are mapped through :meth:`HostPaths.host` only to open files, so the shell commands shown to the
 user are always the ones that work on the host, even when a fixture tree is being read.
 
-Sampling runs every second for every running container, so :func:`read_cgroup_sample` does one
-``open``/``read`` per file and no directory listing. Files vanish when a container exits; those
-errors turn into ``None`` fields instead of exceptions.
+Reading the directories found here: ``cgroup_stats.py`` (the list's ``docker stats`` figures)
+and ``cgroup_detail.py`` (the Cgroups pane).
 """
 
 from __future__ import annotations
 
 import errno
-import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -27,10 +25,6 @@ from tui.backend.procfs import CGROUP_ROOT, HostPaths, MountEntry, detect_cgroup
 
 V = TypeVar("V")
 
-UNLIMITED_THRESHOLD = 1 << 62
-"""v1 limits at or above this are "no limit" (the kernel reports 9223372036854771712)."""
-
-_READ_SIZE = 65536
 _GONE_ERRNOS = frozenset({errno.ENOENT, errno.ENODEV, errno.ESRCH})
 _V1_FLAG_OPTIONS = frozenset({
     "rw", "ro", "clone_children", "xattr", "noprefix", "cpuset_v2_mode", "favordynmods", "seclabel",
@@ -291,210 +285,13 @@ def cgroup_from_driver(
     return None
 
 
-@dataclass(frozen=True)
-class CgroupSample:
-    """One reading of a container's cgroup counters; ``None`` means unknown or unlimited.
-
-    ``mem_limit`` and ``pids_limit`` are None when unlimited. ``sources`` maps each field name to
-    the shell command (with the real host path) that shows the same number.
-    """
-
-    cpu_total_ns: int | None
-    mem_usage: int | None
-    mem_inactive_file: int | None
-    mem_limit: int | None
-    pids: int | None
-    pids_limit: int | None
-    sources: FrozenMap[str]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Files to open for one sample: host paths to read, and the commands to show."""
-
-    cpu: str | None
-    mem_usage: str | None
-    mem_stat: str | None
-    mem_limit: str | None
-    pids: str | None
-    pids_limit: str | None
-    sources: FrozenMap[str]
-
-
-@functools.lru_cache(maxsize=4096)
-def _plan(paths: HostPaths, cg: ContainerCgroup) -> _Plan:
-    """File names and source commands for ``cg``: pure string work, memoised per directory set."""
-    if cg.version == 1:
-        cpu_dir = cg.dirs.get("cpuacct")
-        mem_dir = cg.dirs.get("memory")
-        pids_dir = cg.dirs.get("pids")
-        files = {
-            "cpu_total_ns": (cpu_dir, "cpuacct.usage", "cat"),
-            "mem_usage": (mem_dir, "memory.usage_in_bytes", "cat"),
-            "mem_inactive_file": (mem_dir, "memory.stat", "grep -w total_inactive_file"),
-            "mem_limit": (mem_dir, "memory.limit_in_bytes", "cat"),
-            "pids": (pids_dir, "pids.current", "cat"),
-            "pids_limit": (pids_dir, "pids.max", "cat"),
-        }
-    else:
-        d = cg.dirs.get("")
-        files = {
-            "cpu_total_ns": (d, "cpu.stat", "grep -w usage_usec"),
-            "mem_usage": (d, "memory.current", "cat"),
-            "mem_inactive_file": (d, "memory.stat", "grep -w inactive_file"),
-            "mem_limit": (d, "memory.max", "cat"),
-            "pids": (d, "pids.current", "cat"),
-            "pids_limit": (d, "pids.max", "cat"),
-        }
-    host: dict[str, str | None] = {}
-    sources: dict[str, str] = {}
-    for key, (directory, name, cmd) in files.items():
-        if directory is None:
-            host[key] = None
-            continue
-        host[key] = paths.host(f"{directory}/{name}")
-        sources[key] = f"{cmd} {directory}/{name}"
-    return _Plan(
-        cpu=host["cpu_total_ns"], mem_usage=host["mem_usage"], mem_stat=host["mem_inactive_file"],
-        mem_limit=host["mem_limit"], pids=host["pids"], pids_limit=host["pids_limit"],
-        sources=FrozenMap(sources),
-    )
-
-
-def _read(path: str | None) -> bytes | None:
-    """Contents of a cgroup file, or None when it (or its container) no longer exists.
-
-    ``os.open``/``os.read`` rather than ``open(path, 'rb')``: the same bytes without building a
-    file object, about a third cheaper per file, and this runs per container per second. cgroup
-    files hand out their whole content in one read when the buffer is large enough, so a short
-    read ends the loop without a further syscall to see EOF.
-    """
-    if path is None:
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno in _GONE_ERRNOS:
-            return None
-        raise
-    try:
-        data = os.read(fd, _READ_SIZE)
-        while len(data) % _READ_SIZE == 0 and data:
-            more = os.read(fd, _READ_SIZE)
-            if not more:
-                break
-            data += more
-        return data
-    except OSError as exc:
-        if exc.errno in _GONE_ERRNOS:
-            return None
-        raise
-    finally:
-        os.close(fd)
-
-
-def _int(data: bytes | None) -> int | None:
-    if data is None:
-        return None
-    try:
-        return int(data)
-    except ValueError:
-        return None
-
-
-def _limit(data: bytes | None) -> int | None:
-    """A limit file's value; ``max`` and v1's huge "unlimited" numbers become None."""
-    if data is None:
-        return None
-    data = data.strip()
-    if data == b"max":
-        return None
-    try:
-        value = int(data)
-    except ValueError:
-        return None
-    return None if value >= UNLIMITED_THRESHOLD else value
-
-
-def _stat_key(data: bytes | None, key: bytes) -> int | None:
-    """Value of ``key`` in a flat-keyed file (``memory.stat``, ``cpu.stat``)."""
-    if data is None:
-        return None
-    needle = key + b" "
-    if data.startswith(needle):
-        start = len(needle)
-    else:
-        pos = data.find(b"\n" + needle)
-        if pos < 0:
-            return None
-        start = pos + 1 + len(needle)
-    end = data.find(b"\n", start)
-    try:
-        return int(data[start:end] if end >= 0 else data[start:])
-    except ValueError:
-        return None
-
-
-def read_cgroup_sample(paths: HostPaths, cg: ContainerCgroup) -> CgroupSample:
-    """Read the counters ``docker stats`` uses from ``cg`` (§1.4/§1.5).
-
-    v1: ``cpuacct.usage`` (ns), ``memory.usage_in_bytes``, ``total_inactive_file`` of
-    ``memory.stat``, ``memory.limit_in_bytes``, ``pids.current``, ``pids.max``. v2: ``usage_usec``
-    of ``cpu.stat`` × 1000, ``memory.current``, ``inactive_file``, ``memory.max``, ``pids.current``,
-    ``pids.max``. A file missing because the container exited leaves its field None.
-    """
-    plan = _plan(paths, cg)
-    if cg.version == 1:
-        cpu = _int(_read(plan.cpu))
-        inactive = _stat_key(_read(plan.mem_stat), b"total_inactive_file")
-    else:
-        usec = _stat_key(_read(plan.cpu), b"usage_usec")
-        cpu = usec * 1000 if usec is not None else None
-        inactive = _stat_key(_read(plan.mem_stat), b"inactive_file")
-    return CgroupSample(
-        cpu_total_ns=cpu,
-        mem_usage=_int(_read(plan.mem_usage)),
-        mem_inactive_file=inactive,
-        mem_limit=_limit(_read(plan.mem_limit)),
-        pids=_int(_read(plan.pids)),
-        pids_limit=_limit(_read(plan.pids_limit)),
-        sources=plan.sources,
-    )
-
-
-def cpu_percent(prev: tuple[int, int] | None, cur: tuple[int, int], online: int) -> float | None:
-    """docker's CPU%: ``(Δcontainer_ns / Δsystem_ns) × online × 100`` (docker/cli stats_helpers.go).
-
-    ``prev`` and ``cur`` are ``(cpu_total_ns, system_ns)``. None without a previous sample, when no
-    system time passed, or when the container counter went backwards (a restart between samples).
-    An idle container (no container time passed) is 0.0, as docker shows it.
-    """
-    if prev is None:
-        return None
-    cpu_delta = cur[0] - prev[0]
-    system_delta = cur[1] - prev[1]
-    if system_delta <= 0 or cpu_delta < 0:
-        return None
-    if cpu_delta == 0:
-        return 0.0
-    return cpu_delta / system_delta * online * 100.0
-
-
-def memory_used(sample: CgroupSample) -> int | None:
-    """docker's memory usage: usage minus inactive file cache when that is smaller (no cache)."""
-    usage = sample.mem_usage
-    if usage is None:
-        return None
-    inactive = sample.mem_inactive_file
-    if inactive is not None and inactive < usage:
-        return usage - inactive
-    return usage
-
-
-def effective_memory_limit(limit: int | None, mem_total: int) -> int:
-    """The limit docker reports: the cgroup limit, clamped to host RAM when unlimited or larger."""
-    if mem_total <= 0:
-        return limit if limit is not None else 0
-    if limit is None or limit > mem_total:
-        return mem_total
-    return limit
+def line_directory(mounts: CgroupMounts, hid: int, controllers: tuple[str, ...], path: str) -> str:
+    """The host directory one ``/proc/PID/cgroup`` line names ("" when its hierarchy is not
+    mounted here or the path lies outside our cgroup namespace)."""
+    if path.startswith("/.."):
+        return ""
+    mount = mounts.v2 if hid == 0 and not controllers else next(
+        (mounts.v1[c] for c in controllers if c in mounts.v1), None)
+    if mount is None:
+        return ""
+    return _join(mount, path) or ""

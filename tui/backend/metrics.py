@@ -1,6 +1,6 @@
 """The containers list's live figures: CPU %, memory and PIDs of every running container.
 
-Read from cgroup files (``cgroups.py``) the way ``docker stats`` computes them, never from the
+Read from cgroup files (``cgroup_stats.py``) the way ``docker stats`` computes them, never from the
 stats API. A container's cgroup directory is resolved once per init PID and cached; CPU % needs
 two samples, so a container seen for the first time asks for a second sample soon.
 """
@@ -10,10 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .cgroups import (
-    ContainerCgroup, cgroup_mounts, cpu_percent, effective_memory_limit, locate_container_cgroup,
-    memory_used, read_cgroup_sample,
-)
+from .cgroup_stats import cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample
+from .cgroups import ContainerCgroup, cgroup_mounts, locate_container_cgroup
 from .collect import Context, SourceState
 from .model import Container, Metrics, Sourced
 from .procfs import read_mem_total, read_mountinfo, read_system_cpu
