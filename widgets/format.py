@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Sequence
 
 from rich.text import Text
 
@@ -117,3 +118,20 @@ def start_time(ts: float | None, now: float) -> str:
 def cpus(n: float) -> str:
     """``2.0`` → ``2 CPUs``, ``0.5`` → ``0.5 CPUs``."""
     return f"{n:g} CPU" + ("" if n == 1 else "s")
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], width: int, top: float | None = None) -> str:
+    """The last samples as block bars, ``width`` cells at most: older samples are averaged in
+    pairs, threes … so minutes of history fit; ``top`` is the full-height value (default: the
+    largest sample)."""
+    if not values or width <= 0:
+        return ""
+    per = -(-len(values) // width)
+    cells = [sum(values[i:i + per]) / len(values[i:i + per]) for i in range(len(values) % per or per, len(values), per)]
+    head = values[:len(values) % per or per]
+    cells.insert(0, sum(head) / len(head))
+    peak = top if top and top > 0 else max(max(cells), 1e-9)
+    return "".join(_BARS[min(len(_BARS) - 1, max(0, round(v / peak * (len(_BARS) - 1))))] for v in cells)

@@ -102,6 +102,7 @@ class ProcessesPane(TableFirst, Vertical, Pane):
         self._first_seen: dict[str, float] = {}
         self._runtime_src: dict[str, tuple[str, str]] = {}
         self._now = 0.0
+        self._want_pid = 0
 
     def compose(self) -> ComposeResult:
         yield LiveTable(HOST_COLUMNS, id="proc-host", classes="proc-table", source=self._row_source, flex_min=22)
@@ -120,6 +121,14 @@ class ProcessesPane(TableFirst, Vertical, Pane):
         """The container view (``enter`` on pid in the Namespaces tab)."""
         if not self.inside:
             self.action_toggle_view()
+
+    def show_pid(self, pid: int) -> None:
+        """Put the cursor on host PID ``pid`` in the host view, now or when the tree arrives
+        (``enter`` on a process in the Cgroups tab)."""
+        if self.inside:
+            self.action_toggle_view()
+        self._want_pid = pid
+        self._draw(self._now)
 
     def action_toggle_view(self) -> None:
         """Host view ↔ container view; the cursor stays on the same process."""
@@ -203,6 +212,11 @@ class ProcessesPane(TableFirst, Vertical, Pane):
                     t.stylize("bold green")
             cells.append((p.key, line))
         self.table.set_rows(cells)
+        if self._want_pid:
+            key = next((p.key for p in tree.procs if p.pid == self._want_pid), None)
+            if key is not None:
+                self.table.move_cursor(key=key)
+                self._want_pid = 0
         inside = sum(1 for p in tree.procs if p.role in IN_CONTAINER)
         view = "container view (ps -ef inside)" if self.inside else "host view"
         set_border(self, f"Processes · {self._name} · {view}",

@@ -5,8 +5,10 @@ Tab numbers are fixed for users (DESIGN.md §1); only registered panes appear, i
 
 from __future__ import annotations
 
+from widgets.cgroups import CgroupsPane
 from widgets.engine import EngineView
 from widgets.events import EventsPane
+from widgets.host_cgroups import HostCgroupsView
 from widgets.host_namespaces import HostNamespacesView
 from widgets.host_processes import HostProcessesView
 from widgets.overview import OverviewPane
@@ -23,10 +25,12 @@ PANES: tuple[type[Pane], ...] = (
     OverviewPane,
     ProcessesPane,
     NamespacesPane,
+    CgroupsPane,
     EventsPane,
     EngineView,
     HostProcessesView,
     HostNamespacesView,
+    HostCgroupsView,
 )
 
 

@@ -439,12 +439,12 @@ async def test_events_of_one_container_explain_an_empty_list_and_follow_renames(
 async def test_one_unit_system_no_limit_and_times_without_repeated_zones(lab_snapshot, wait_for) -> None:
     from widgets.header import StatusHeader
     from widgets.live_table import LiveTable
-    app = replay_app(lab_snapshot, container="web")
+    app = replay_app(lab_snapshot, container="cache")
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app, wait_for)
         table = app.container_list.table
-        web, probe = (app.snapshot.container_by_name(n).id for n in ("web", "probe1"))
-        assert table.get_cell(web, "mem").plain.endswith("/ no limit")
+        cache, probe = (app.snapshot.container_by_name(n).id for n in ("cache", "probe1"))
+        assert table.get_cell(cache, "mem").plain.endswith("/ no limit")
         assert table.get_cell(probe, "mem").plain.endswith("/ 256M")
         overview = app.query_one("#overview-pane", LiveTable)
         await wait_for(pilot, lambda: "live-mem" in overview.rows, what="the live rows")

@@ -159,6 +159,11 @@ def container_from_list(item: dict[str, Any], inspect: dict[str, Any] | None,
     )
 
 
+BLKIO_FLAGS = (("BlkioDeviceReadBps", "device-read-bps"), ("BlkioDeviceWriteBps", "device-write-bps"),
+               ("BlkioDeviceReadIOps", "device-read-iops"), ("BlkioDeviceWriteIOps", "device-write-iops"))
+"""Inspect keys of the per-device I/O limits and the ``docker run`` flags that set them."""
+
+
 def detail_from_inspect(i: dict[str, Any]) -> ContainerDetail:
     """Translate ``docker inspect`` output into a :class:`ContainerDetail`."""
     name = (i.get("Name") or "").lstrip("/")
@@ -181,6 +186,10 @@ def detail_from_inspect(i: dict[str, Any]) -> ContainerDetail:
         cpuset_cpus=ins(".HostConfig.CpusetCpus", hc.get("CpusetCpus") or ""),
         pids_limit=ins(".HostConfig.PidsLimit",
                        int(hc["PidsLimit"]) if hc.get("PidsLimit") not in (None, 0, -1) else None),
+        blkio=Sourced(tuple((flag, str(d.get("Path") or ""), int(d.get("Rate") or 0))
+                            for key, flag in BLKIO_FLAGS for d in hc.get(key) or ()),
+                      inspect_source(name, ".HostConfig.BlkioDeviceReadBps") + " (and …WriteBps, …ReadIOps, …WriteIOps)"),
+        cpuset_mems=ins(".HostConfig.CpusetMems", hc.get("CpusetMems") or ""),
     )
     ports: list[PortMapping] = []
     for cport, binds in sorted((ns.get("Ports") or {}).items()):

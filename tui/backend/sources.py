@@ -7,9 +7,10 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 
 from __future__ import annotations
 
-from . import docker_api, files, metrics, namespaces, probe, processes
+from . import cgroup_detail, docker_api, files, metrics, namespaces, probe, processes
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
+from .model.cg import CgroupView, HostCgroups
 from .model.ns import HostNamespaces, NamespaceSet
 from .model.procs import HostProcesses, ProcDetail, ProcessTree
 
@@ -36,6 +37,10 @@ SOURCES: tuple[Source, ...] = (
            events=docker_api.CONTAINER_EVENTS, after=("containers",), needs_local=True),
     Source("host_namespaces", namespaces.collect_host_namespaces, HostNamespaces, tick=True, after=("containers",),
            needs_engine=False),
+    Source("cgroup", cgroup_detail.collect_cgroup, CgroupView, tick=True, scope="selected",
+           events=docker_api.CONTAINER_EVENTS, after=("containers",), needs_local=True, samples=2),
+    Source("host_cgroups", cgroup_detail.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
+           needs_engine=False, samples=2),
 )
 
 VALUE_TYPES: dict[str, object] = {"engine": type(None), **{s.name: s.value_type for s in SOURCES}}

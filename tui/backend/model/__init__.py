@@ -157,6 +157,9 @@ class Limits:
     cpu_shares: Sourced[int] = Sourced(0)
     cpuset_cpus: Sourced[str] = Sourced("")
     pids_limit: Sourced[int | None] = Sourced(None)
+    blkio: Sourced[tuple[tuple[str, str, int], ...]] = Sourced(())
+    """``(flag, device path, rate)``: ``("device-read-bps", "/dev/vda", 1048576)``."""
+    cpuset_mems: Sourced[str] = Sourced("")
 
     @property
     def cpus(self) -> float | None:
