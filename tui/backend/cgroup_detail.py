@@ -418,11 +418,11 @@ def collect_cgroup(ctx: Context, state: SourceState) -> CgroupView:
     mounts: CgroupMounts = cache["mounts"]
     pid = c.pid.value
     driver = ctx.engine.cgroup_driver if ctx.engine else Sourced("")
+    if not os.path.exists(f"{ctx.paths.proc}/{pid}"):
+        raise Unavailable(f"gone: PID {pid} exited and its cgroup with it")
     cg = locate_container_cgroup(ctx.paths, mounts, pid, c.id, driver.value,
                                  c.detail.cgroup_parent if c.detail else "")
     if cg is None:
-        if not os.path.exists(f"{ctx.paths.proc}/{pid}"):
-            raise Unavailable(f"gone: PID {pid} exited and its cgroup with it")
         raise Unavailable(_unavailable(ctx, c))
 
     sys_ns, online = read_system_cpu(ctx.paths)
