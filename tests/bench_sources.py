@@ -10,7 +10,9 @@ other processes do not count; medians and maxima over ``--runs`` refreshes after
 
 1. ``processes`` for a container with 10 and one with 200 processes (``sh`` starting
    ``sleep``s): the selected container's tree, chain and runtime lines, as each tick does it.
-2. ``host_processes`` and ``host_namespaces`` with at least ``--host-processes`` processes on
+2. ``cgroup`` (the Cgroups tab) for the same two containers: every file of the container's
+   cgroup and the ``/proc/PID/stat`` of each member, as each tick does it; ``host_cgroups``.
+3. ``host_processes`` and ``host_namespaces`` with at least ``--host-processes`` processes on
    the host: it starts ``sleep``s on the host (in their own sessions) until ``/proc`` lists that
    many.
 
@@ -54,8 +56,9 @@ def cpu_ms(fn: Any, runs: int) -> dict[str, float]:
             "max_ms": round(max(costs), 2)}
 
 
-def tree_cost(client: Any, n: int, runs: int) -> dict[str, Any]:
-    """Refresh cost of the ``processes`` source for a container running ``n`` processes."""
+def tree_cost(client: Any, n: int, runs: int, name: str = "processes") -> dict[str, Any]:
+    """Refresh cost of a selected-container source (``processes``, ``cgroup``) for a container
+    running ``n`` processes."""
     script = f"i=1; while [ $i -lt {n} ]; do sleep 100000 & i=$((i+1)); done; wait"
     c = client.containers.run(IMAGE, ["sh", "-c", script], detach=True, labels=LABEL,
                               name=f"bench-procs-{n}-{os.getpid()}")
@@ -70,7 +73,7 @@ def tree_cost(client: Any, n: int, runs: int) -> dict[str, Any]:
             if len(inside) >= n or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        source = next(s for s in SOURCES if s.name == "processes")
+        source = next(s for s in SOURCES if s.name == name)
         ctx = hub._context(frozenset(), None)  # the context a tick gives it
         state = SourceState()
         out = cpu_ms(lambda: source.collect(ctx, state), runs)
@@ -95,8 +98,11 @@ def host_cost(target: int, runs: int, name: str = "host_processes") -> dict[str,
         value: list[Any] = []
         out = cpu_ms(lambda: value.append(source.collect(ctx, state)), runs)
         last = value[-1]
-        out["host_processes"] = last.total if name == "host_processes" else last.processes
-        out["listed"] = len(last.procs) if name == "host_processes" else len(last.namespaces)
+        if name == "host_cgroups":
+            out["cgroups"], out["listed"] = last.total_nodes, len(last.nodes)
+        else:
+            out["host_processes"] = last.total if name == "host_processes" else last.processes
+            out["listed"] = len(last.procs) if name == "host_processes" else len(last.namespaces)
         return out
     finally:
         for p in sleepers:
@@ -117,7 +123,9 @@ def main() -> int:
     client = docker.from_env()
     result = {"tree_10": tree_cost(client, 10, args.runs), "tree_200": tree_cost(client, 200, args.runs),
               "host": host_cost(args.host_processes, args.runs),
-              "host_ns": host_cost(args.host_processes, args.runs, "host_namespaces")}
+              "host_ns": host_cost(args.host_processes, args.runs, "host_namespaces"),
+              "cgroup_10": tree_cost(client, 10, args.runs, "cgroup"), "cgroup_200": tree_cost(client, 200, args.runs, "cgroup"),
+              "host_cgroups": host_cost(0, args.runs, "host_cgroups")}
     if args.json:
         print(json.dumps(result, indent=1))
     else:

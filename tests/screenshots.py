@@ -2,7 +2,8 @@
 
 Starts a few demo containers (label ``internals-tui.demo=1``), drives the real app against the
 live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
-processes view, the Namespaces tab for a default and a ``--network container:`` case) and converts them to PNG with
+processes view, the Namespaces tab for a default and a ``--network container:`` case, the Cgroups tab of a
+throttled ``--cpus 0.5`` burner and the host cgroups view) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
 and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
 too (each engine's own process chain).
@@ -103,7 +104,24 @@ async def shoot() -> list[str]:
         await wait_for(pilot, lambda: ns_rows(app, sidecar.id) >= 8)
         await pilot.press("tab")
         saved.append(app.save_screenshot("namespaces-network-container.svg", OUT))
+        burner = app.snapshot.container_by_name("burner")
+        app.jump_to(burner.id)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: throttled(app, burner.id), timeout=40)
+        await pilot.press("tab", "z")
+        await pilot.pause(0.3)
+        saved.append(app.save_screenshot("cgroups-throttled.svg", OUT))
+        await pilot.press("z", "C")
+        await pilot.pause(1.5)
+        saved.append(app.save_screenshot("host-cgroups.svg", OUT))
     return saved
+
+
+def throttled(app, cid: str) -> bool:
+    """The burner's cgroup has a minute of history and its last interval was throttled."""
+    r = app.snapshot.result("cgroup") if app.snapshot else None
+    v = r.value if r is not None and r.key == cid else None
+    return v is not None and len(v.cpu.history) >= 40 and (v.cpu.throttled_ratio.value or 0) > 0.5
 
 
 def ns_rows(app, cid: str) -> int:

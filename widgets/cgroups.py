@@ -6,6 +6,7 @@ they name."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -19,7 +20,7 @@ from widgets.format import cpus, docker_size_flag, human_bytes, set_border, spar
 from widgets.live_table import Cells, Column, LiveTable
 from widgets.pane import Pane, PaneCommand, TableFirst
 
-COLUMNS = (Column("item", "", 12), Column("limit", "ENFORCED  ← SET BY", 42), Column("usage", "USAGE", 24),
+COLUMNS = (Column("item", "", 12), Column("limit", "ENFORCED  ← SET BY", 38), Column("usage", "USAGE", 24),
            Column("detail", "", 0))
 WHERE_COLUMNS = (Column("who", "PROCESS", 22), Column("line", "/proc/PID/cgroup", 36, drop=1),
                  Column("dir", "HOST DIRECTORY", 0))
@@ -63,8 +64,8 @@ def mismatch(flag: str) -> Text:
     return Text(f"{flag}, not what the file says", style="yellow")
 
 
-def pct_of(part: int | None, whole: int | None) -> str:
-    return f" ({part * 100 / whole:.1f} %)" if part is not None and whole else ""
+def pct_of(part: int | None, whole: int | None, of: str = "") -> str:
+    return f" ({part * 100 / whole:.1f} %{of})" if part is not None and whole else ""
 
 
 def condensed(lines: tuple[CgLine, ...], version: int) -> CgLine | None:
@@ -102,14 +103,14 @@ def cpu_rows(v: CgroupView, lim: Limits | None) -> list[Row]:
         flag = given_flag(f"--cpu-quota={lim.cpu_quota.value}" +
                           (f" --cpu-period={lim.cpu_period.value}" if lim.cpu_period.value else ""))
     top = max(100.0 * (n or 1), max(c.history, default=0.0))
-    rows.append(row("cpu", "usage", limit, usage, Text(sparkline(c.history, SPARK, top), style="green"), flag,
+    rows.append(row("cpu", "quota", limit, usage, Text(sparkline(c.history, SPARK, top), style="green"), flag,
                     f"{c.quota_us.source} ; {c.percent.source}".strip(" ;")))
     r = c.throttled_ratio.value
     if c.nr_periods.present:
         detail = (f"{c.nr_throttled.value} of {c.nr_periods.value} periods throttled · "
                   f"{(c.throttled_us.value or 0) / 1e6:.1f} s in all")
-        rows.append(row("throttle", "throttled", "", Text("—" if r is None else f"{r * 100:.0f} % of periods",
-                                                          style="bold red" if r and r >= 0.2 else ""),
+        rows.append(row("throttle", "throttled", "", Text("no period ran" if r is None else f"{r * 100:.0f} % of periods",
+                                                          style="bold red" if r and r >= 0.2 else "dim" if r is None else ""),
                         detail, "", c.throttled_ratio.source or c.nr_periods.source))
     if c.weight.present:
         default = 1024 if v.version == 1 else 100
@@ -132,13 +133,12 @@ def cpu_rows(v: CgroupView, lim: Limits | None) -> list[Row]:
 
 
 def _bytes_limit(value: CgValue, host: int) -> Text:
+    """A byte limit; ``unlimited`` for ``max`` or v1's huge number; above host RAM it is
+    clamped to it (the kernel cannot give more, and ``docker stats`` shows RAM instead)."""
     if not value.present:
         return Text("—", style="dim")
     if value.value is None:
-        out = Text("unlimited", style="dim")
-        if host:
-            out.append(f" (docker stats: host RAM {human_bytes(host)})", style="dim")
-        return out
+        return Text("unlimited", style="dim")
     out = Text(human_bytes(value.value))
     if host and value.value > host:
         out.append(f" > host RAM {human_bytes(host)}: clamped", style="yellow")
@@ -155,10 +155,10 @@ def memory_rows(v: CgroupView, lim: Limits | None) -> list[Row]:
         mflag = given_flag(f"--memory={docker_size_flag(lim.memory.value)}")
         if limit is not None and limit != lim.memory.value:
             mflag = mismatch(mflag.plain)
-    usage = Text(human_bytes(used) + pct_of(used, limit or m.host_total),
+    usage = Text(human_bytes(used) + pct_of(used, limit or m.host_total, "" if limit else " of host RAM"),
                  style="bold red" if limit and used and used >= 0.9 * limit else "")
-    top = float(limit or max(m.history, default=0) or 1)
-    rows.append(row("mem", "used", _bytes_limit(m.limit, m.host_total), usage,
+    top = float(limit or m.host_total or max(m.history, default=0) or 1)
+    rows.append(row("mem", "limit", _bytes_limit(m.limit, m.host_total), usage,
                     Text(sparkline([float(x) for x in m.history], SPARK, top), style="blue"), mflag,
                     f"{m.limit.source} ; {m.used.source}".strip(" ;")))
     if m.enforced.value is not None and (limit is None or m.enforced.value < limit):
@@ -369,9 +369,12 @@ class CgroupsPane(TableFirst, Vertical, Pane):
         facts = self.query_one("#cg-facts", LiveTable)
         if value is None:
             why = "select a container" if c is None else res.error if res is not None and res.error else "reading…"
-            self._facts = {"why": (res.error if res else "", "Cgroups")}
-            facts.set_rows([("why", (Text("Cgroups", style="bold"), text(why, style="yellow")))])
-            facts.styles.height = 2
+            parts = textwrap.wrap(why, max(40, self.size.width - 22)) or [why]
+            self._facts = {f"why{i}" if i else "why": (res.error if res else "", "Cgroups") for i in range(len(parts))}
+            facts.set_rows((f"why{i}" if i else "why", (Text("Cgroups" if not i else "", style="bold"),
+                                                          text(part, style="yellow")))
+                           for i, part in enumerate(parts))
+            facts.styles.height = len(parts) + 1
             for t in self.query(".cg-table").results(LiveTable):
                 t.set_rows(())
             set_border(self, f"Cgroups · {self._name}" if c else "Cgroups", why.split(":")[0][:60])

@@ -107,7 +107,7 @@ async def test_cpuset(engine, make_container) -> None:
 
 
 async def test_device_read_bps(engine, make_container) -> None:
-    engine.skip_unless("docker", why="Podman's compat API drops BlkioDeviceReadBps; rootless has no cgroup")
+    has_cgroups(engine)
     dev, majmin = block_device()
     c = make_container(device_read_bps=[{"Path": dev, "Rate": MIB}])
     v = await watch_cg(engine, c.id, lambda v: any(d.device == majmin for d in v.io))
