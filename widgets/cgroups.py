@@ -276,6 +276,9 @@ def member_rows(v: CgroupView) -> list[Row]:
     rows = [section("Processes", "cgroup.procs, as host PIDs")]
     for p in v.procs:
         where = f"in sub-cgroup {p.cgroup}" if p.cgroup else ""
+        if p.tids:
+            more = "…" if p.threads - 1 > len(p.tids) else ""
+            where = (where + " · " if where else "") + "threads " + " ".join(map(str, p.tids)) + more
         rows.append(row(f"pid:{p.pid}", f"PID {p.pid}", text(p.comm),
                         f"{p.threads} thread" + ("" if p.threads == 1 else "s"),
                         Text(where + ("  " if where else "") + "⏎ Processes tab", style="dim"), "", v.procs_source))
@@ -412,12 +415,9 @@ class CgroupsPane(TableFirst, Vertical, Pane):
         rows = where_rows(v) if self.where else view_rows(v, self._container)
         self._sources = {key: (src, key.split(":")[0]) for key, _, src in rows if src}
         self.table.set_rows((key, cells) for key, cells, _ in rows)
-        p = v.cpu.percent.value
-        used = v.memory.used.value
         set_border(self, f"Cgroups · {self._name} · {'where it lives' if self.where else 'limits and usage'}",
-                   f"cgroup v{v.version} · CPU {'—' if p is None else f'{p:.1f} %'} · mem {human_bytes(used)} · "
-                   f"{len(v.procs)} procs · w: " + ("limits and usage" if self.where else "where it lives")
-                   + " · ⏎ on a PID")
+                   f"cgroup v{v.version} · {len(v.procs)} process{'' if len(v.procs) == 1 else 'es'} · w: "
+                   + ("limits and usage" if self.where else "where it lives") + " · ⏎ on a PID")
 
     def _source(self, key: str) -> tuple[str, str] | None:
         return self._sources.get(key)

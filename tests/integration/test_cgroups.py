@@ -233,3 +233,36 @@ async def test_host_tree(engine, make_container) -> None:
     assert next(n for n in value.nodes if n.path == "/docker").label == "Docker's cgroupfs parent"
     assert value.controllers[0][0] == "/sys/fs/cgroup/unified" and value.mode == "hybrid"
     assert value.controllers[0][1] == read("/sys/fs/cgroup/unified/cgroup.controllers")
+
+
+async def test_cgroup_parent_and_a_parents_lower_limit(engine, make_container) -> None:
+    """``--cgroup-parent`` moves the container under another cgroup; a lower memory limit set on
+    that parent (by the test: the app never writes) binds the container and is said."""
+    engine.skip_unless("docker", why="--cgroup-parent with the cgroupfs driver (rootful Docker)")
+    parent = f"itui-parent-{os.getpid()}"
+    c = make_container(cgroup_parent=f"/{parent}", mem_limit="64m")
+    try:
+        v = await watch_cg(engine, c.id)
+        assert v.directory == f"/sys/fs/cgroup/memory/{parent}/{c.id}" and v.memory.limit.value == 64 * MIB
+        with open(f"/sys/fs/cgroup/memory/{parent}/memory.limit_in_bytes", "w", encoding="ascii") as fh:
+            fh.write(str(48 * MIB))
+        v = await watch_cg(engine, c.id, lambda v: v.memory.enforced.value == 48 * MIB)
+        assert "hierarchical_memory_limit" in v.memory.enforced.source
+    finally:
+        c.remove(force=True)
+        for d in os.listdir("/sys/fs/cgroup"):
+            path = f"/sys/fs/cgroup/{d}/{parent}"
+            if os.path.isdir(path) and not os.path.islink(f"/sys/fs/cgroup/{d}"):
+                os.rmdir(path)
+
+
+async def test_private_cgroupns_is_read_from_the_host(engine, make_container) -> None:
+    """Inside, the container's /proc/self/cgroup says ``/``; the pane reads the host's view."""
+    engine.skip_unless("docker", why="the setting is Docker's (Podman's default differs; rootless has no cgroups)")
+    c = make_container(cgroupns="private", mem_limit="40m")
+    inside = c.exec_run(["cat", "/proc/self/cgroup"]).output.decode()
+    assert ":memory:/\n" in inside
+    v = await watch_cg(engine, c.id)
+    assert v.cgroupns.value == "private" and v.memory.limit.value == 40 * MIB
+    assert any(line.raw.endswith(f":memory:/docker/{c.id}") for line in v.init_lines)
+    assert any("cgroupns private" in n for n in v.notes)

@@ -77,7 +77,7 @@ def test_v2_systemd_limits_io_psi_members() -> None:
     assert v.io_weight.raw == "default 100"
     psi = {p.resource: p for p in v.pressure}
     assert psi["cpu"].some == (12.5, 8.25, 2.1) and psi["cpu"].full == (10.0, 6.0, 1.5) and not v.pressure_note
-    assert [(p.pid, p.comm, p.threads) for p in v.procs] == [(4312, "nginx", 1), (4390, "nginx", 2)]
+    assert [(p.pid, p.comm, p.threads, p.tids) for p in v.procs] == [(4312, "nginx", 1, ()), (4390, "nginx", 2, (4391,))]
     assert v.threads.value == 3 and v.init_lines[0].raw == f"0::/system.slice/docker-{SYSTEMD_ID}.scope"
 
 

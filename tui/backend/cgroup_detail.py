@@ -32,6 +32,7 @@ KEPT = 16
 """Containers whose history is kept while the user looks at others."""
 MAX_PROCS = 1000
 MAX_SUBGROUPS = 64
+MAX_TIDS = 16
 MAX_NODES = 600
 """Host tree: cgroups read per run (the view says when a hierarchy holds more)."""
 THROTTLED_NOTE = 0.2
@@ -240,6 +241,10 @@ def _memory(cg: ContainerCgroup, paths: HostPaths, mem_total: int) -> MemState:
         failcnt = d.value("memory.failcnt", _plain)
         events = [("failcnt", failcnt.value or 0)] if failcnt.present else []
         events += [(k, oom[k]) for k in ("oom_kill", "under_oom", "oom_kill_disable") if k in oom]
+        pairs = [(k, stat[k]) for k in V1_MEMORY_STAT if k in stat]
+        kmem = d.value("memory.kmem.usage_in_bytes", _plain)
+        if kmem.value is not None:
+            pairs.insert(2, ("kmem", kmem.value))  # kernel memory: its own file on v1
         return MemState(
             limit=d.value("memory.limit_in_bytes"), soft=d.value("memory.soft_limit_in_bytes"),
             swap=d.value("memory.memsw.limit_in_bytes"),
@@ -247,7 +252,7 @@ def _memory(cg: ContainerCgroup, paths: HostPaths, mem_total: int) -> MemState:
                              d.cmd("memory.stat", "grep -w hierarchical_memory_limit")) if hier is not None else CgValue(),
             usage=usage, used=_used(usage, inactive, d, "total_inactive_file"),
             peak=d.value("memory.max_usage_in_bytes", _plain), host_total=mem_total,
-            stat=tuple((k, stat[k]) for k in V1_MEMORY_STAT if k in stat), stat_source=d.cmd("memory.stat"),
+            stat=tuple(pairs), stat_source=d.cmd("memory.stat") + " ; " + d.cmd("memory.kmem.usage_in_bytes"),
             events=tuple(events), events_source=f"{d.cmd('memory.failcnt')} ; {d.cmd('memory.oom_control')}")
     d = _Dir(paths, cg.dirs[""])
     stat = flat_keyed(d.raw("memory.stat"))
@@ -355,6 +360,15 @@ def _pressure(cg: ContainerCgroup, paths: HostPaths) -> tuple[tuple[Pressure, ..
     return tuple(out), ""
 
 
+def _tids(paths: HostPaths, pid: int) -> tuple[int, ...]:
+    """The threads of ``pid`` other than itself, lowest first, at most :data:`MAX_TIDS`."""
+    try:
+        tids = sorted(int(t) for t in os.listdir(f"{paths.proc}/{pid}/task") if t.isdigit() and t != str(pid))
+    except OSError:
+        return ()
+    return tuple(tids[:MAX_TIDS])
+
+
 def _members(cg: ContainerCgroup, paths: HostPaths) -> tuple[list[CgProc], list[str], str, CgValue]:
     """Processes of the container's cgroup and of its sub-cgroups (``cgroup.procs`` is not
     hierarchical), the sub-cgroups, and the container directory's thread count."""
@@ -370,8 +384,10 @@ def _members(cg: ContainerCgroup, paths: HostPaths) -> tuple[list[CgProc], list[
         for line in (d.raw("cgroup.procs") or b"").split():
             if not line.isdigit() or len(procs) >= MAX_PROCS:
                 continue
-            st = read_stat(paths, int(line))
-            procs.append(CgProc(int(line), st.comm if st else "?", st.threads if st else 0, rel.lstrip("/")))
+            pid = int(line)
+            st = read_stat(paths, pid)
+            procs.append(CgProc(pid, st.comm if st else "?", st.threads if st else 0, rel.lstrip("/"),
+                                _tids(paths, pid) if st and st.threads > 1 else ()))
         try:
             with os.scandir(paths.host(top + rel)) as it:
                 children = sorted(e.name for e in it if e.is_dir(follow_symlinks=False))
@@ -420,10 +436,16 @@ def collect_cgroup(ctx: Context, state: SourceState) -> CgroupView:
     driver = ctx.engine.cgroup_driver if ctx.engine else Sourced("")
     if not os.path.exists(f"{ctx.paths.proc}/{pid}"):
         raise Unavailable(f"gone: PID {pid} exited and its cgroup with it")
-    cg = locate_container_cgroup(ctx.paths, mounts, pid, c.id, driver.value,
-                                 c.detail.cgroup_parent if c.detail else "")
+    found: dict[tuple[str, int], ContainerCgroup] = cache.setdefault("found", {})
+    cg = found.get((c.id, pid))
     if cg is None:
-        raise Unavailable(_unavailable(ctx, c))
+        cg = locate_container_cgroup(ctx.paths, mounts, pid, c.id, driver.value,
+                                     c.detail.cgroup_parent if c.detail else "")
+        if cg is None:
+            raise Unavailable(_unavailable(ctx, c))
+        if len(found) >= KEPT:
+            found.clear()
+        found[(c.id, pid)] = cg
 
     sys_ns, online = read_system_cpu(ctx.paths)
     now = time.monotonic()

@@ -39,6 +39,8 @@ class CgProc:
     threads: int
     cgroup: str = ""
     """The sub-cgroup it sits in, relative to the container's ("" for the container's own)."""
+    tids: tuple[int, ...] = ()
+    """Its other threads (``/proc/PID/task``), when it has more than one."""
 
 
 @dataclass(frozen=True, slots=True)
