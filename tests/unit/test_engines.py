@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tui.backend.cgroups import _container_level, _container_names
+from tui.backend.cgroups import _container_level, container_names
 from tui.backend.docker_api import engine_from_api
 from tui.backend.model import HostInfo
 from tui.backend.probe import probe_engine_access
@@ -62,7 +62,7 @@ def test_rootless_docker_without_cgroups_is_local(tmp_path) -> None:
 ])
 def test_container_cgroup_names_of_each_engine(path: str) -> None:
     cid = "e3db4871107443c8ea8acd1fcd07691961d03265847efc76bcfe2d029f46a930"
-    found = _container_level(path.format(cid=cid), _container_names(cid))
+    found = _container_level(path.format(cid=cid), container_names(cid))
     assert found is not None and os.path.basename(found).removeprefix("libpod-").removeprefix("docker-") \
         .removesuffix(".scope") == cid
 

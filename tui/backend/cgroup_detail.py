@@ -14,10 +14,9 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from .cgroup_stats import UNLIMITED_THRESHOLD, cpu_percent, parse_limit, read_file, stat_key
-from .cgroups import CgroupMounts, ContainerCgroup, _container_names, cgroup_mounts, line_directory, locate_container_cgroup
+from .cgroups import CgroupMounts, ContainerCgroup, container_names, cgroup_mounts, line_directory, locate_container_cgroup
 from .collect import Context, SourceState, Unavailable
 from .model import Container, Sourced, inspect_source
 from .model.cg import (
@@ -458,37 +457,24 @@ def collect_cgroup(ctx: Context, state: SourceState) -> CgroupView:
     if not os.path.isdir(ctx.paths.host(cg.primary)):
         raise Unavailable(f"gone: {cg.primary} vanished while it was read (the container stopped)")
 
-    hist: OrderedDict[str, dict[str, Any]] = cache["hist"]
+    hist: OrderedDict[str, _History] = cache["hist"]
     h = hist.pop(c.id, None)
-    if h is None or h["pid"] != pid:
-        h = {"pid": pid, "cpu": deque(maxlen=HISTORY), "mem": deque(maxlen=HISTORY), "prev": None,
-             "thr": None, "io": None}
+    if h is None or h.pid != pid:  # a restart starts a new history
+        h = _History(pid)
     hist[c.id] = h
     while len(hist) > KEPT:
         hist.popitem(last=False)
-
-    pct = None
-    if usage_ns is not None:
-        pct = cpu_percent(h["prev"], (usage_ns, sys_ns), online)
-        h["prev"] = (usage_ns, sys_ns)
-        if pct is not None:
-            h["cpu"].append(round(pct, 2))
-        else:
-            state.next_in = 0.25
+    pct = h.cpu_percent(usage_ns, sys_ns, online)
+    if usage_ns is not None and pct is None:
+        state.next_in = 0.25  # a second sample soon, so CPU % shows up early
     if mem.used.value is not None:
-        h["mem"].append(mem.used.value)
-    ratio = None
-    if cpu.nr_periods.value is not None and cpu.nr_throttled.value is not None:
-        cur = (cpu.nr_periods.value, cpu.nr_throttled.value)
-        if h["thr"] is not None and cur[0] > h["thr"][0]:
-            ratio = (cur[1] - h["thr"][1]) / (cur[0] - h["thr"][0])
-        h["thr"] = cur
-    io = _io_rates(io, h, now)
+        h.mem.append(mem.used.value)
     cpu_src = ((f"{cpu.nr_periods.source.replace('grep -w nr_periods', 'cat')}  " if cpu.nr_periods.source else "")
                + "(Δnr_throttled / Δnr_periods over the last interval)")
-    cpu = replace(cpu, percent=Sourced(pct, _cpu_source(cg, online)), history=tuple(h["cpu"]),
-                  throttled_ratio=Sourced(ratio, cpu_src))
-    mem = replace(mem, history=tuple(h["mem"]))
+    cpu = replace(cpu, percent=Sourced(pct, _cpu_source(cg, online)), history=tuple(h.cpu),
+                  throttled_ratio=Sourced(h.throttled(cpu), cpu_src))
+    mem = replace(mem, history=tuple(h.mem))
+    io = h.io_rates(io, now)
 
     shim_pid, shim_name = 0, ""
     st = read_stat(ctx.paths, pid)
@@ -513,20 +499,50 @@ def _cpu_source(cg: ContainerCgroup, online: int) -> str:
     return f"{f} ; head -1 /proc/stat  (Δcontainer / Δsystem × {online} CPUs × 100, as docker stats)"
 
 
-def _io_rates(io: list[IoDevice], h: dict[str, Any], now: float) -> list[IoDevice]:
-    prev = h["io"]
-    h["io"] = (now, {d.device: (d.rbytes, d.wbytes) for d in io})
-    if prev is None or now <= prev[0]:
-        return io
-    dt = now - prev[0]
-    out = []
-    for d in io:
-        p = prev[1].get(d.device)
-        if p is None or d.rbytes < p[0] or d.wbytes < p[1]:
-            out.append(d)
-        else:
-            out.append(replace(d, rbytes_rate=(d.rbytes - p[0]) / dt, wbytes_rate=(d.wbytes - p[1]) / dt))
-    return out
+class _History:
+    """One container's previous counters (for rates) and its sparkline samples, kept while its
+    init PID stays the same."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.cpu: deque[float] = deque(maxlen=HISTORY)
+        self.mem: deque[int] = deque(maxlen=HISTORY)
+        self._cpu: tuple[int, int] | None = None
+        self._periods: tuple[int, int] | None = None
+        self._io: tuple[float, dict[str, tuple[int, int]]] | None = None
+
+    def cpu_percent(self, usage_ns: int | None, sys_ns: int, online: int) -> float | None:
+        if usage_ns is None:
+            return None
+        pct = cpu_percent(self._cpu, (usage_ns, sys_ns), online)
+        self._cpu = (usage_ns, sys_ns)
+        if pct is not None:
+            self.cpu.append(round(pct, 2))
+        return pct
+
+    def throttled(self, cpu: CpuState) -> float | None:
+        """Throttled periods / periods since the last run (None: no period ran)."""
+        if cpu.nr_periods.value is None or cpu.nr_throttled.value is None:
+            return None
+        cur, prev = (cpu.nr_periods.value, cpu.nr_throttled.value), self._periods
+        self._periods = cur
+        if prev is None or cur[0] <= prev[0]:
+            return None
+        return (cur[1] - prev[1]) / (cur[0] - prev[0])
+
+    def io_rates(self, io: list[IoDevice], now: float) -> list[IoDevice]:
+        prev, self._io = self._io, (now, {d.device: (d.rbytes, d.wbytes) for d in io})
+        if prev is None or now <= prev[0]:
+            return io
+        dt = now - prev[0]
+        out = []
+        for d in io:
+            p = prev[1].get(d.device)
+            if p is None or d.rbytes < p[0] or d.wbytes < p[1]:
+                out.append(d)
+            else:
+                out.append(replace(d, rbytes_rate=(d.rbytes - p[0]) / dt, wbytes_rate=(d.wbytes - p[1]) / dt))
+        return out
 
 
 def _notes(cg: ContainerCgroup, mode: str, cgroupns: str, cpu: CpuState, mem: MemState) -> tuple[str, ...]:
@@ -552,7 +568,7 @@ def _notes(cg: ContainerCgroup, mode: str, cgroupns: str, cpu: CpuState, mem: Me
 def _labels(ctx: Context) -> dict[str, str]:
     out = {}
     for c in ctx.containers:
-        for n in _container_names(c.id):
+        for n in container_names(c.id):
             out[n] = c.name.value
     return out
 

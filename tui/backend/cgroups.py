@@ -129,7 +129,7 @@ class ContainerCgroup:
         return self.dirs[""]
 
 
-def _container_names(cid: str) -> frozenset[str]:
+def container_names(cid: str) -> frozenset[str]:
     """Docker cgroupfs ``<cid>``, systemd ``docker-<cid>.scope``; Podman ``libpod-<cid>.scope``
     (systemd) and ``libpod-<cid>`` (cgroupfs, under ``libpod_parent``)."""
     return frozenset((cid, f"docker-{cid}.scope", f"libpod-{cid}.scope", f"libpod-{cid}"))
@@ -180,7 +180,7 @@ def resolve_container_cgroup(
         if exc.errno in _GONE_ERRNOS:
             return None
         raise
-    names = _container_names(cid)
+    names = container_names(cid)
     source = f"cat /proc/{pid}/cgroup"
 
     unified: str | None = None
