@@ -70,9 +70,11 @@ def pct_of(part: int | None, whole: int | None, of: str = "") -> str:
 
 def condensed(lines: tuple[CgLine, ...], version: int) -> CgLine | None:
     """The line that places a process for this pane: v1's memory line, else the v2 line."""
+    def controllers(line: CgLine) -> list[str]:
+        return line.raw.split(":", 2)[1].split(",") if line.raw.count(":") >= 2 else []
+
     if version == 1:
-        found = next((ln for ln in lines if ":memory:" in ln.raw or ",memory," in ln.raw or ",memory:" in ln.raw
-                      or ":memory," in ln.raw), None)
+        found = next((ln for ln in lines if "memory" in controllers(ln)), None)
         if found is not None:
             return found
     return next((ln for ln in lines if ln.raw.startswith("0::")), lines[0] if lines else None)
@@ -95,13 +97,14 @@ def cpu_rows(v: CgroupView, lim: Limits | None) -> list[Row]:
     if n and c.percent.value is not None:
         usage.append(f" = {c.percent.value / n:.0f} % of quota", style="dim")
     flag = unset(quota is None)
+    given = lim.cpus if lim is not None else None
     if lim is not None and lim.nano_cpus.value:
         flag = given_flag(f"--cpus={lim.nano_cpus.value / 1e9:g}")
-        if quota and abs(lim.nano_cpus.value / 1e9 - (n or 0)) > 1e-6:
-            flag = mismatch(flag.plain)
     elif lim is not None and lim.cpu_quota.value > 0:
         flag = given_flag(f"--cpu-quota={lim.cpu_quota.value}" +
                           (f" --cpu-period={lim.cpu_period.value}" if lim.cpu_period.value else ""))
+    if given is not None and c.quota_us.present and abs(given - (n or 0)) > 1e-6:
+        flag = mismatch(flag.plain)
     top = max(100.0 * (n or 1), max(c.history, default=0.0))
     rows.append(row("cpu", "quota", limit, usage, Text(sparkline(c.history, SPARK, top), style="green"), flag,
                     f"{c.quota_us.source} ; {c.percent.source}".strip(" ;")))
@@ -170,8 +173,8 @@ def memory_rows(v: CgroupView, lim: Limits | None) -> list[Row]:
     if lim is not None and lim.memory_reservation.value:
         sflag = given_flag(f"--memory-reservation={docker_size_flag(lim.memory_reservation.value)}")
     if m.soft.present:
-        rows.append(row("soft", soft_name, _bytes_limit(m.soft, 0) if m.soft.value else (
-            Text("none (0)", style="dim") if m.soft.raw == "0" else _bytes_limit(m.soft, 0)), "",
+        rows.append(row("soft", soft_name, Text("none (0)", style="dim") if m.soft.raw == "0"
+                        else _bytes_limit(m.soft, 0), "",
             Text("reclaimed down to this first when the host runs short" if v.version == 1
                  else "protected from reclaim up to this", style="dim"), sflag, m.soft.source))
     if m.high.present:

@@ -291,7 +291,7 @@ async def test_filter_matching_nothing_says_so_and_esc_restores(lab_snapshot, wa
 async def test_a_removed_selection_is_said(lab_snapshot, wait_for) -> None:
     web = lab_snapshot.container_by_name("web")
     gone = with_containers(lab_snapshot, [c for c in lab_snapshot.containers if c.id != web.id])
-    app = make_app(ReplayBackend([lab_snapshot, gone], delay=0.5), Config(container="web"))
+    app = make_app(ReplayBackend([lab_snapshot, gone], delay=1.5), Config(container="web"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.selected == web.id, what="web")
         await wait_for(pilot, lambda: app.selected not in (None, web.id), timeout=5, what="web removed")
