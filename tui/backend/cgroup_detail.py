@@ -34,6 +34,8 @@ MAX_SUBGROUPS = 64
 MAX_TIDS = 16
 MAX_NODES = 600
 """Host tree: cgroups read per run (the view says when a hierarchy holds more)."""
+MAX_WALK = 20000
+"""Host tree: directories visited at most (a host with more is counted as this many)."""
 THROTTLED_NOTE = 0.2
 MEMORY_NOTE = 0.9
 
@@ -398,9 +400,10 @@ def _members(cg: ContainerCgroup, paths: HostPaths) -> tuple[list[CgProc], list[
                 stack.append(f"{rel}/{name}")
     procs.sort(key=lambda p: (p.cgroup, p.pid))
     d = _Dir(paths, top)
-    tasks = d.raw("tasks" if cg.version == 1 else "cgroup.threads")
-    threads = CgValue(len(tasks.split()), str(len(tasks.split())),
-                      d.cmd("tasks" if cg.version == 1 else "cgroup.threads") + " | wc -l") if tasks is not None else CgValue()
+    name = "tasks" if cg.version == 1 else "cgroup.threads"
+    tasks = d.raw(name)
+    n = len(tasks.split()) if tasks is not None else 0
+    threads = CgValue(n, str(n), d.cmd(name) + " | wc -l") if tasks is not None else CgValue()
     return procs, sorted(subs), d.cmd("cgroup.procs"), threads
 
 
@@ -600,7 +603,7 @@ def collect_host_cgroups(ctx: Context, state: SourceState) -> HostCgroups:
     keep: set[str] = {""}
     stack = [""]
     total = 0
-    while stack:
+    while stack and total < MAX_WALK:
         rel = stack.pop()
         total += 1
         if len(rel_all) < MAX_NODES * 4:
