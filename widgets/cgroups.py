@@ -20,7 +20,7 @@ from widgets.format import cpus, docker_size_flag, human_bytes, set_border, spar
 from widgets.live_table import Cells, Column, LiveTable
 from widgets.pane import Pane, PaneCommand, TableFirst
 
-COLUMNS = (Column("item", "", 12), Column("limit", "ENFORCED  ← SET BY", 38), Column("usage", "USAGE", 24),
+COLUMNS = (Column("item", "", 12), Column("limit", "ENFORCED  ← SET BY", 38), Column("usage", "USAGE", 28),
            Column("detail", "", 0))
 WHERE_COLUMNS = (Column("who", "PROCESS", 22), Column("line", "/proc/PID/cgroup", 36, drop=1),
                  Column("dir", "HOST DIRECTORY", 0))
