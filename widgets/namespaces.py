@@ -13,7 +13,7 @@ from textual.containers import Vertical
 
 from tui.backend.model import Snapshot
 from tui.backend.model.ns import NamespaceSet, NsRow, inode
-from widgets.format import clean, set_border, text
+from widgets.format import set_border, text
 from widgets.live_table import Cells, Column, LiveTable
 from widgets.pane import Pane, TableFirst
 

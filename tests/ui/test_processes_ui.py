@@ -14,7 +14,7 @@ from textual.widgets import TabbedContent
 from tui.app import Config, InternalsApp, make_app
 from tui.backend.hub import Hub, HubConfig
 from tui.backend.model import Snapshot
-from tui.backend.model.procs import Proc, ProcessTree, TreeRow
+from tui.backend.model.procs import ProcessTree, TreeRow
 from tui.backend.replay import ReplayBackend
 from tui.messages import SnapshotReady
 from widgets.host_processes import HostProcessesView

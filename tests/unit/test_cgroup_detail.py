@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.backend.cgroup_detail import (
-    collect_cgroup, collect_host_cgroups, cpu_max, flat_keyed, parse_blkio, parse_dev_values, parse_io_max,
-    parse_io_stat, parse_psi,
+from tui.backend.cgroup_detail import collect_cgroup
+from tui.backend.cgroup_files import (
+    cpu_max, flat_keyed, parse_blkio, parse_dev_values, parse_io_max, parse_io_stat, parse_psi,
 )
+from tui.backend.cgroup_tree import collect_host_cgroups
 from tui.backend.collect import Context, SourceState, Unavailable
 from tui.backend.model import Container, ContainerDetail, EngineInfo, Limits, Sourced
 from tui.backend.procfs import HostPaths

@@ -1,5 +1,6 @@
-"""The Cgroups pane's sources: the selected container's cgroup read in full (limits as the kernel
-enforces them, usage, throttling, I/O, pressure, members), and the host's cgroup tree.
+"""The Cgroups pane's source: the selected container's cgroup read in full (limits as the kernel
+enforces them, usage, throttling, I/O, pressure, members). The host tree is ``cgroup_tree.py``;
+file reading and parsing, ``cgroup_files.py``.
 
 Only the selected container is read, and only while its tab is visible: some forty small files
 a tick. Limits are read on every run too, so a ``docker update`` or a hand-written file shows up
@@ -12,17 +13,18 @@ from __future__ import annotations
 import os
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import replace
 
-from .cgroup_stats import UNLIMITED_THRESHOLD, cpu_percent, parse_limit, read_file, stat_key
-from .cgroups import CgroupMounts, ContainerCgroup, container_names, cgroup_mounts, line_directory, locate_container_cgroup
+from .cgroup_files import (
+    CgDir, cpu_max, flat_keyed, keyed, no_limit_if_negative, parse_blkio, parse_dev_values, parse_io_max,
+    parse_io_stat, parse_psi, proc_lines, text_only,
+)
+from .cgroup_stats import UNLIMITED_THRESHOLD, cpu_percent, parse_int, stat_key
+from .cgroups import CgroupMounts, ContainerCgroup, cgroup_mounts, locate_container_cgroup
 from .collect import Context, SourceState, Unavailable
 from .model import Container, Sourced, inspect_source
-from .model.cg import (
-    CgLine, CgNode, CgProc, CgroupView, CgValue, CpuState, HostCgroups, IoDevice, MemState, Pressure,
-)
-from .procfs import CGROUP_ROOT, HostPaths, read_mem_total, read_mountinfo, read_proc_cgroup, read_system_cpu
+from .model.cg import CgProc, CgroupView, CgValue, CpuState, IoDevice, MemState, Pressure
+from .procfs import CGROUP_ROOT, HostPaths, read_mem_total, read_mountinfo, read_system_cpu
 from .proctable import read_stat
 
 HISTORY = 180
@@ -32,10 +34,6 @@ KEPT = 16
 MAX_PROCS = 1000
 MAX_SUBGROUPS = 64
 MAX_TIDS = 16
-MAX_NODES = 600
-"""Host tree: cgroups read per run (the view says when a hierarchy holds more)."""
-MAX_WALK = 20000
-"""Host tree: directories visited at most (a host with more is counted as this many)."""
 THROTTLED_NOTE = 0.2
 MEMORY_NOTE = 0.9
 
@@ -44,156 +42,6 @@ V1_MEMORY_STAT = ("total_rss", "total_cache", "total_shmem", "total_mapped_file"
 V2_MEMORY_STAT = ("anon", "file", "kernel", "kernel_stack", "pagetables", "sock", "shmem", "file_mapped",
                   "file_dirty", "slab", "active_anon", "inactive_anon", "active_file", "inactive_file")
 RUNNING = ("running", "paused")
-
-
-# ---------------------------------------------------------------- parsing (pure)
-
-def flat_keyed(data: bytes | None) -> dict[str, int]:
-    """``key value`` lines (``cpu.stat``, ``memory.stat``, ``memory.events``, ``oom_control``)."""
-    out: dict[str, int] = {}
-    for line in (data or b"").decode("ascii", "replace").splitlines():
-        key, _, value = line.partition(" ")
-        try:
-            out[key] = int(value)
-        except ValueError:
-            continue
-    return out
-
-
-def parse_psi(text: str) -> tuple[tuple[float, float, float], tuple[float, float, float] | None, int]:
-    """``some avg10=… avg60=… avg300=… total=…`` and the optional ``full`` line."""
-    some: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    full = None
-    total = 0
-    for line in text.splitlines():
-        kind, _, rest = line.partition(" ")
-        fields = dict(f.split("=", 1) for f in rest.split() if "=" in f)
-        try:
-            avgs = (float(fields["avg10"]), float(fields["avg60"]), float(fields["avg300"]))
-        except (KeyError, ValueError):
-            continue
-        if kind == "some":
-            some = avgs
-            total = int(fields.get("total", "0") or 0)
-        elif kind == "full":
-            full = avgs
-    return some, full, total
-
-
-def parse_io_stat(text: str) -> dict[str, dict[str, int]]:
-    """v2 ``io.stat``: ``MAJ:MIN rbytes=… wbytes=… rios=… wios=…`` per device."""
-    out: dict[str, dict[str, int]] = {}
-    for line in text.splitlines():
-        dev, *fields = line.split()
-        vals = {}
-        for f in fields:
-            k, _, v = f.partition("=")
-            if v.isdigit():
-                vals[k] = int(v)
-        out[dev] = vals
-    return out
-
-
-def parse_io_max(text: str) -> dict[str, list[tuple[str, int]]]:
-    """v2 ``io.max``: ``MAJ:MIN rbps=N wbps=max …``; ``max`` (no limit) is left out."""
-    out: dict[str, list[tuple[str, int]]] = {}
-    for line in text.splitlines():
-        dev, *fields = line.split()
-        lims = [(k, int(v)) for k, _, v in (f.partition("=") for f in fields) if v.isdigit()]
-        if lims:
-            out[dev] = lims
-    return out
-
-
-def parse_blkio(text: str) -> dict[str, dict[str, int]]:
-    """v1 ``blkio.throttle.io_service_bytes``/``_serviced``: ``MAJ:MIN Read N`` lines."""
-    out: dict[str, dict[str, int]] = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2].isdigit():
-            out.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    return out
-
-
-def parse_dev_values(text: str) -> dict[str, int]:
-    """v1 throttle limit files: ``MAJ:MIN N`` lines."""
-    out = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            out[parts[0]] = int(parts[1])
-    return out
-
-
-def cpu_max(raw: str) -> tuple[int | None, int | None]:
-    """v2 ``cpu.max``: ``max 100000`` → (None, 100000); ``50000 100000`` → (50000, 100000)."""
-    parts = raw.split()
-    if len(parts) != 2:
-        return None, None
-    quota = int(parts[0]) if parts[0].isdigit() else None
-    return quota, int(parts[1]) if parts[1].isdigit() else None
-
-
-# ---------------------------------------------------------------- reading
-
-class _Dir:
-    """Reads files of one cgroup directory, keeping the host path for the commands shown."""
-
-    def __init__(self, paths: HostPaths, directory: str | None) -> None:
-        self.paths = paths
-        self.dir = directory
-
-    def raw(self, name: str) -> bytes | None:
-        if self.dir is None:
-            return None
-        try:
-            return read_file(self.paths.host(f"{self.dir}/{name}"))
-        except OSError:  # EOPNOTSUPP (PSI off), EACCES: the file is there but says nothing
-            return None
-
-    def value(self, name: str, parse: Callable[[bytes], int | None] | None = None, cmd: str = "cat") -> CgValue:
-        data = self.raw(name)
-        if data is None:
-            return CgValue()
-        text = data.decode("ascii", "replace").strip()
-        return CgValue((parse or parse_limit)(data), text, self.cmd(name, cmd))
-
-    def cmd(self, name: str, cmd: str = "cat") -> str:
-        return f"{cmd} {self.dir}/{name}" if self.dir else ""
-
-
-def _neg_unlimited(data: bytes) -> int | None:
-    """v1 ``cpu.cfs_quota_us``: ``-1`` is no limit."""
-    v = parse_limit(data)
-    return None if v is None or v < 0 else v
-
-
-def _plain(data: bytes) -> int | None:
-    try:
-        return int(data)
-    except ValueError:
-        return None
-
-
-def _text(data: bytes) -> int | None:
-    return None
-
-
-def _key(d: _Dir, name: str, key: str, scale: int = 1) -> CgValue:
-    data = d.raw(name)
-    v = stat_key(data, key.encode())
-    if v is None:
-        return CgValue()
-    return CgValue(v // scale, str(v), f"grep -w {key} {d.dir}/{name}")
-
-
-def _lines(paths: HostPaths, mounts: CgroupMounts, pid: int) -> tuple[CgLine, ...]:
-    try:
-        lines = read_proc_cgroup(paths, pid)
-    except OSError:
-        return ()
-    return tuple(CgLine(f"{hid}:{','.join(ctrls)}:{path}", line_directory(mounts, hid, ctrls, path))
-                 for hid, ctrls, path in lines)
 
 
 def _grouped_dirs(cg: ContainerCgroup) -> tuple[tuple[str, str], ...]:
@@ -207,43 +55,43 @@ def _grouped_dirs(cg: ContainerCgroup) -> tuple[tuple[str, str], ...]:
 def _cpu(cg: ContainerCgroup, paths: HostPaths) -> tuple[CpuState, int | None]:
     """CPU limits and throttling; also the usage counter in ns for CPU %."""
     if cg.version == 1:
-        cpu, acct, cs = (_Dir(paths, cg.dirs.get(k)) for k in ("cpu", "cpuacct", "cpuset"))
+        cpu, acct, cs = (CgDir(paths, cg.dirs.get(k)) for k in ("cpu", "cpuacct", "cpuset"))
         st = CpuState(
-            quota_us=cpu.value("cpu.cfs_quota_us", _neg_unlimited), period_us=cpu.value("cpu.cfs_period_us", _plain),
-            weight=cpu.value("cpu.shares", _plain), cpuset_cpus=cs.value("cpuset.cpus", _text),
-            cpuset_effective=cs.value("cpuset.effective_cpus", _text), cpuset_mems=cs.value("cpuset.mems", _text),
-            nr_periods=_key(cpu, "cpu.stat", "nr_periods"), nr_throttled=_key(cpu, "cpu.stat", "nr_throttled"),
-            throttled_us=_key(cpu, "cpu.stat", "throttled_time", 1000))
-        usage = acct.value("cpuacct.usage", _plain).value
+            quota_us=cpu.value("cpu.cfs_quota_us", no_limit_if_negative), period_us=cpu.value("cpu.cfs_period_us", parse_int),
+            weight=cpu.value("cpu.shares", parse_int), cpuset_cpus=cs.value("cpuset.cpus", text_only),
+            cpuset_effective=cs.value("cpuset.effective_cpus", text_only), cpuset_mems=cs.value("cpuset.mems", text_only),
+            nr_periods=keyed(cpu, "cpu.stat", "nr_periods"), nr_throttled=keyed(cpu, "cpu.stat", "nr_throttled"),
+            throttled_us=keyed(cpu, "cpu.stat", "throttled_time", 1000))
+        usage = acct.value("cpuacct.usage", parse_int).value
         return st, usage
-    d = _Dir(paths, cg.dirs[""])
-    mx = d.value("cpu.max", _text)
+    d = CgDir(paths, cg.dirs[""])
+    mx = d.value("cpu.max", text_only)
     quota, period = cpu_max(mx.raw)
     st = CpuState(
         quota_us=CgValue(quota, mx.raw, mx.source) if mx.present else mx,
         period_us=CgValue(period, mx.raw, mx.source) if mx.present else mx,
-        weight=d.value("cpu.weight", _plain), cpuset_cpus=d.value("cpuset.cpus", _text),
-        cpuset_effective=d.value("cpuset.cpus.effective", _text), cpuset_mems=d.value("cpuset.mems.effective", _text),
-        nr_periods=_key(d, "cpu.stat", "nr_periods"), nr_throttled=_key(d, "cpu.stat", "nr_throttled"),
-        throttled_us=_key(d, "cpu.stat", "throttled_usec"))
+        weight=d.value("cpu.weight", parse_int), cpuset_cpus=d.value("cpuset.cpus", text_only),
+        cpuset_effective=d.value("cpuset.cpus.effective", text_only), cpuset_mems=d.value("cpuset.mems.effective", text_only),
+        nr_periods=keyed(d, "cpu.stat", "nr_periods"), nr_throttled=keyed(d, "cpu.stat", "nr_throttled"),
+        throttled_us=keyed(d, "cpu.stat", "throttled_usec"))
     usec = stat_key(d.raw("cpu.stat"), b"usage_usec")
     return st, usec * 1000 if usec is not None else None
 
 
 def _memory(cg: ContainerCgroup, paths: HostPaths, mem_total: int) -> MemState:
     if cg.version == 1:
-        d = _Dir(paths, cg.dirs.get("memory"))
+        d = CgDir(paths, cg.dirs.get("memory"))
         stat_raw = d.raw("memory.stat")
         stat = flat_keyed(stat_raw)
-        usage = d.value("memory.usage_in_bytes", _plain)
+        usage = d.value("memory.usage_in_bytes", parse_int)
         inactive = stat.get("total_inactive_file")
         hier = stat.get("hierarchical_memory_limit")
         oom = flat_keyed(d.raw("memory.oom_control"))
-        failcnt = d.value("memory.failcnt", _plain)
+        failcnt = d.value("memory.failcnt", parse_int)
         events = [("failcnt", failcnt.value or 0)] if failcnt.present else []
         events += [(k, oom[k]) for k in ("oom_kill", "under_oom", "oom_kill_disable") if k in oom]
         pairs = [(k, stat[k]) for k in V1_MEMORY_STAT if k in stat]
-        kmem = d.value("memory.kmem.usage_in_bytes", _plain)
+        kmem = d.value("memory.kmem.usage_in_bytes", parse_int)
         if kmem.value is not None:
             pairs.insert(2, ("kmem", kmem.value))  # kernel memory: its own file on v1
         return MemState(
@@ -252,14 +100,14 @@ def _memory(cg: ContainerCgroup, paths: HostPaths, mem_total: int) -> MemState:
             enforced=CgValue(None if hier is None or hier >= UNLIMITED_THRESHOLD else hier, str(hier or ""),
                              d.cmd("memory.stat", "grep -w hierarchical_memory_limit")) if hier is not None else CgValue(),
             usage=usage, used=_used(usage, inactive, d, "total_inactive_file"),
-            peak=d.value("memory.max_usage_in_bytes", _plain), host_total=mem_total,
+            peak=d.value("memory.max_usage_in_bytes", parse_int), host_total=mem_total,
             stat=tuple(pairs), stat_source=d.cmd("memory.stat") + " ; " + d.cmd("memory.kmem.usage_in_bytes"),
             events=tuple(events), events_source=f"{d.cmd('memory.failcnt')} ; {d.cmd('memory.oom_control')}")
-    d = _Dir(paths, cg.dirs[""])
+    d = CgDir(paths, cg.dirs[""])
     stat = flat_keyed(d.raw("memory.stat"))
-    usage = d.value("memory.current", _plain)
+    usage = d.value("memory.current", parse_int)
     ev = flat_keyed(d.raw("memory.events"))
-    swap_now = d.value("memory.swap.current", _plain)
+    swap_now = d.value("memory.swap.current", parse_int)
     pairs = [(k, stat[k]) for k in V2_MEMORY_STAT if k in stat]
     if swap_now.present:
         pairs.append(("swap", swap_now.value or 0))
@@ -267,12 +115,12 @@ def _memory(cg: ContainerCgroup, paths: HostPaths, mem_total: int) -> MemState:
         limit=d.value("memory.max"), soft=d.value("memory.low"), high=d.value("memory.high"),
         swap=d.value("memory.swap.max"), enforced=_v2_enforced(paths, cg.dirs[""]),
         usage=usage, used=_used(usage, stat.get("inactive_file"), d, "inactive_file"),
-        peak=d.value("memory.peak", _plain), host_total=mem_total, stat=tuple(pairs), stat_source=d.cmd("memory.stat"),
+        peak=d.value("memory.peak", parse_int), host_total=mem_total, stat=tuple(pairs), stat_source=d.cmd("memory.stat"),
         events=tuple((k, ev[k]) for k in ("low", "high", "max", "oom", "oom_kill", "oom_group_kill") if k in ev),
         events_source=d.cmd("memory.events"))
 
 
-def _used(usage: CgValue, inactive: int | None, d: _Dir, key: str) -> Sourced[int | None]:
+def _used(usage: CgValue, inactive: int | None, d: CgDir, key: str) -> Sourced[int | None]:
     if usage.value is None:
         return Sourced(None)
     used = usage.value - inactive if inactive is not None and inactive < usage.value else usage.value
@@ -285,7 +133,7 @@ def _v2_enforced(paths: HostPaths, directory: str) -> CgValue:
     best = CgValue()
     d = directory
     while d.startswith(CGROUP_ROOT + "/") or d == CGROUP_ROOT:
-        v = _Dir(paths, d).value("memory.max")
+        v = CgDir(paths, d).value("memory.max")
         if v.value is not None and (best.value is None or v.value < best.value):
             best = v
         if d == CGROUP_ROOT:
@@ -295,14 +143,14 @@ def _v2_enforced(paths: HostPaths, directory: str) -> CgValue:
 
 
 def _pids(cg: ContainerCgroup, paths: HostPaths) -> tuple[CgValue, CgValue, CgValue]:
-    d = _Dir(paths, cg.dirs.get("pids") if cg.version == 1 else cg.dirs[""])
-    return d.value("pids.current", _plain), d.value("pids.max"), d.value("pids.peak", _plain)
+    d = CgDir(paths, cg.dirs.get("pids") if cg.version == 1 else cg.dirs[""])
+    return d.value("pids.current", parse_int), d.value("pids.max"), d.value("pids.peak", parse_int)
 
 
 def _block_name(paths: HostPaths, dev: str, names: dict[str, str]) -> str:
     if dev not in names:
         name = ""
-        for line in (_Dir(paths, "/sys/dev/block").raw(f"{dev}/uevent") or b"").decode("ascii", "replace").splitlines():
+        for line in (CgDir(paths, "/sys/dev/block").raw(f"{dev}/uevent") or b"").decode("ascii", "replace").splitlines():
             if line.startswith("DEVNAME="):
                 name = line[8:]
         names[dev] = name
@@ -311,7 +159,7 @@ def _block_name(paths: HostPaths, dev: str, names: dict[str, str]) -> str:
 
 def _io(cg: ContainerCgroup, paths: HostPaths, names: dict[str, str]) -> tuple[list[IoDevice], CgValue]:
     if cg.version == 1:
-        d = _Dir(paths, cg.dirs.get("blkio"))
+        d = CgDir(paths, cg.dirs.get("blkio"))
         b = parse_blkio((d.raw("blkio.throttle.io_service_bytes_recursive") or b"").decode("ascii", "replace"))
         n = parse_blkio((d.raw("blkio.throttle.io_serviced_recursive") or b"").decode("ascii", "replace"))
         limits: dict[str, list[tuple[str, int]]] = {}
@@ -319,9 +167,9 @@ def _io(cg: ContainerCgroup, paths: HostPaths, names: dict[str, str]) -> tuple[l
                           ("riops", "read_iops_device"), ("wiops", "write_iops_device")):
             for dev, v in parse_dev_values((d.raw(f"blkio.throttle.{name}") or b"").decode("ascii", "replace")).items():
                 limits.setdefault(dev, []).append((key, v))
-        weight = d.value("blkio.weight", _plain)
+        weight = d.value("blkio.weight", parse_int)
         if not weight.present:
-            weight = d.value("blkio.bfq.weight", _plain)
+            weight = d.value("blkio.bfq.weight", parse_int)
         devices = sorted(set(b) | set(limits))
         src = d.cmd("blkio.throttle.io_service_bytes_recursive") + " ; " + d.cmd("blkio.throttle.io_serviced_recursive")
         lim_src = d.cmd("blkio.throttle.read_bps_device") + " (and write_bps, read_iops, write_iops)"
@@ -329,10 +177,10 @@ def _io(cg: ContainerCgroup, paths: HostPaths, names: dict[str, str]) -> tuple[l
                          n.get(dev, {}).get("Read", 0), n.get(dev, {}).get("Write", 0),
                          limits=tuple(limits.get(dev, ())), source=src, limits_source=lim_src)
                 for dev in devices if dev in limits or any(b.get(dev, {}).get(k) for k in ("Read", "Write"))], weight
-    d = _Dir(paths, cg.dirs[""])
+    d = CgDir(paths, cg.dirs[""])
     stats = parse_io_stat((d.raw("io.stat") or b"").decode("ascii", "replace"))
     limits = parse_io_max((d.raw("io.max") or b"").decode("ascii", "replace"))
-    weight = d.value("io.weight", _text)
+    weight = d.value("io.weight", text_only)
     out = []
     for dev in sorted(set(stats) | set(limits)):
         s = stats.get(dev, {})
@@ -347,7 +195,7 @@ def _pressure(cg: ContainerCgroup, paths: HostPaths) -> tuple[tuple[Pressure, ..
     if unified is None:
         return (), ("no pressure data: PSI is kept per cgroup only on the v2 tree, and this host mounts no "
                     "cgroup2 (see /proc/pressure for the host as a whole)")
-    d = _Dir(paths, unified)
+    d = CgDir(paths, unified)
     out = []
     for res in ("cpu", "memory", "io"):
         data = d.raw(f"{res}.pressure")
@@ -381,7 +229,7 @@ def _members(cg: ContainerCgroup, paths: HostPaths) -> tuple[list[CgProc], list[
     stack = [""]
     while stack and len(procs) < MAX_PROCS:
         rel = stack.pop()
-        d = _Dir(paths, top + rel)
+        d = CgDir(paths, top + rel)
         for line in (d.raw("cgroup.procs") or b"").split():
             if not line.isdigit() or len(procs) >= MAX_PROCS:
                 continue
@@ -399,7 +247,7 @@ def _members(cg: ContainerCgroup, paths: HostPaths) -> tuple[list[CgProc], list[
                 subs.append(f"{rel}/{name}".lstrip("/"))
                 stack.append(f"{rel}/{name}")
     procs.sort(key=lambda p: (p.cgroup, p.pid))
-    d = _Dir(paths, top)
+    d = CgDir(paths, top)
     name = "tasks" if cg.version == 1 else "cgroup.threads"
     tasks = d.raw(name)
     n = len(tasks.split()) if tasks is not None else 0
@@ -489,8 +337,8 @@ def collect_cgroup(ctx: Context, state: SourceState) -> CgroupView:
         container_id=c.id, version=cg.version, mode=mounts.mode, driver=driver,
         cgroupns=Sourced(cns or "host", inspect_source(c.name.value, ".HostConfig.CgroupnsMode")),
         directory=cg.primary, dirs=_grouped_dirs(cg), found_by=cg.source, init_pid=pid,
-        init_lines=_lines(ctx.paths, mounts, pid), shim_pid=shim_pid, shim_name=shim_name,
-        shim_lines=_lines(ctx.paths, mounts, shim_pid) if shim_pid else (),
+        init_lines=proc_lines(ctx.paths, mounts, pid), shim_pid=shim_pid, shim_name=shim_name,
+        shim_lines=proc_lines(ctx.paths, mounts, shim_pid) if shim_pid else (),
         cpu=cpu, memory=mem, pids=pids[0], pids_max=pids[1], pids_peak=pids[2], io=tuple(io), io_weight=io_weight,
         pressure=pressure, pressure_note=pressure_note, procs=tuple(procs), procs_source=procs_src,
         threads=threads, subgroups=tuple(subs), notes=_notes(cg, mounts.mode, cns, cpu, mem))
@@ -564,114 +412,3 @@ def _notes(cg: ContainerCgroup, mode: str, cgroupns: str, cpu: CpuState, mem: Me
     if cgroupns == "private":
         notes.append("cgroupns private: inside, /proc/self/cgroup reads 0::/ — the paths here are the host's view")
     return tuple(notes)
-
-
-# ---------------------------------------------------------------- the host tree
-
-def _labels(ctx: Context) -> dict[str, str]:
-    out = {}
-    for c in ctx.containers:
-        for n in container_names(c.id):
-            out[n] = c.name.value
-    return out
-
-
-SERVICE_LABELS = {"docker.service": "Docker engine (systemd)", "containerd.service": "containerd (systemd)",
-                  "docker": "Docker's cgroupfs parent", "libpod_parent": "Podman's cgroupfs parent",
-                  "machine.slice": "Podman/systemd-machined containers", "system.slice": "system services",
-                  "user.slice": "user sessions (rootless engines)", "init.scope": "PID 1"}
-
-
-def collect_host_cgroups(ctx: Context, state: SourceState) -> HostCgroups:
-    """The cgroup tree with live CPU and memory per node, and the v2 controllers down the path."""
-    cache = state.cache
-    if "mounts" not in cache:
-        cache["mounts"] = cgroup_mounts(read_mountinfo(ctx.paths))
-        cache["prev"] = {}
-    mounts: CgroupMounts = cache["mounts"]
-    paths = ctx.paths
-    if mounts.v1.get("memory"):
-        root = mounts.v1["memory"][1]
-        cpu_root = (mounts.v1.get("cpuacct") or mounts.v1["memory"])[1]
-    elif mounts.v2 is not None:
-        root = cpu_root = mounts.v2[1]
-    else:
-        raise Unavailable("no cgroup hierarchy with memory accounting is mounted here")
-    labels = _labels(ctx)
-    names = set(labels)
-    rel_all: list[str] = []
-    keep: set[str] = {""}
-    stack = [""]
-    total = 0
-    while stack and total < MAX_WALK:
-        rel = stack.pop()
-        total += 1
-        if len(rel_all) < MAX_NODES * 4:
-            rel_all.append(rel)
-        try:
-            with os.scandir(paths.host(root + rel)) as it:
-                kids = [e.name for e in it if e.is_dir(follow_symlinks=False)]
-        except OSError:
-            kids = []
-        for k in kids:
-            stack.append(f"{rel}/{k}")
-    for rel in rel_all:
-        base = rel.rsplit("/", 1)[-1]
-        if base in names or base in SERVICE_LABELS or rel.count("/") <= 1:
-            parts = rel.split("/")
-            keep.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
-    chosen = sorted(r for r in rel_all if r in keep)[:MAX_NODES]
-    sys_ns, online = read_system_cpu(paths)
-    prev: dict[str, tuple[int, int]] = cache["prev"]
-    seen = {}
-    nodes = []
-    v1 = bool(mounts.v1.get("memory"))
-    for rel in chosen:
-        d = _Dir(paths, root + rel)
-        procs = len((d.raw("cgroup.procs") or b"").split())
-        if v1:
-            mem = parse_limit(d.raw("memory.usage_in_bytes") or b"")
-            usage = parse_limit(_Dir(paths, cpu_root + rel).raw("cpuacct.usage") or b"")
-            src = f"cat {root + rel or '/'}/memory.usage_in_bytes ; cat {cpu_root + rel}/cpuacct.usage"
-        else:
-            mem = parse_limit(d.raw("memory.current") or b"") if rel else None
-            usec = stat_key(d.raw("cpu.stat"), b"usage_usec")
-            usage = usec * 1000 if usec is not None else None
-            src = f"cat {root + rel}/memory.current ; grep -w usage_usec {root + rel}/cpu.stat"
-        pct = None
-        if usage is not None:
-            pct = cpu_percent(prev.get(rel), (usage, sys_ns), online)
-            seen[rel] = (usage, sys_ns)
-            if pct is None:
-                state.next_in = 0.25
-        base = rel.rsplit("/", 1)[-1]
-        label = labels.get(base, SERVICE_LABELS.get(base, ""))
-        nodes.append(CgNode(rel or "/", rel.count("/"), label, procs, pct, mem, src))
-    cache["prev"] = seen
-    return HostCgroups(mode=mounts.mode, driver=ctx.engine.cgroup_driver.value if ctx.engine else "",
-                       root=root, controllers=_controllers(ctx, mounts), nodes=tuple(nodes), total_nodes=total)
-
-
-def _controllers(ctx: Context, mounts: CgroupMounts) -> tuple[tuple[str, str, str], ...]:
-    """``cgroup.controllers`` and ``cgroup.subtree_control`` from the v2 root down to the parent
-    of the first running container's cgroup."""
-    if mounts.v2 is None:
-        return ()
-    top = mounts.v2[1]
-    target = ""
-    for c in ctx.containers:
-        if c.state.value in RUNNING and c.pid.value:
-            for line in _lines(ctx.paths, mounts, c.pid.value):
-                if line.raw.startswith("0::") and line.directory.startswith(top):
-                    target = line.directory.rsplit("/", 1)[0]
-                    break
-        if target:
-            break
-    parts = [p for p in target[len(top):].split("/") if p] if target else []
-    out = []
-    for d in [top] + [top + "/" + "/".join(parts[:i + 1]) for i in range(len(parts))]:
-        r = _Dir(ctx.paths, d)
-        ctl = (r.raw("cgroup.controllers") or b"").decode("ascii", "replace").strip()
-        sub = (r.raw("cgroup.subtree_control") or b"").decode("ascii", "replace").strip()
-        out.append((d, ctl, sub))
-    return tuple(out)

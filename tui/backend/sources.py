@@ -7,7 +7,7 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 
 from __future__ import annotations
 
-from . import cgroup_detail, docker_api, files, metrics, namespaces, probe, processes
+from . import cgroup_detail, cgroup_tree, docker_api, files, metrics, namespaces, probe, processes
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
 from .model.cg import CgroupView, HostCgroups
@@ -39,7 +39,7 @@ SOURCES: tuple[Source, ...] = (
            needs_engine=False),
     Source("cgroup", cgroup_detail.collect_cgroup, CgroupView, tick=True, scope="selected",
            events=docker_api.CONTAINER_EVENTS, after=("containers",), needs_local=True, samples=2),
-    Source("host_cgroups", cgroup_detail.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
+    Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
            needs_engine=False, samples=2),
 )
 
