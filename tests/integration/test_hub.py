@@ -349,7 +349,8 @@ async def test_remote_endpoint_is_api_only(engine, make_container) -> None:
     try:
         env = dict(os.environ, DOCKER_HOST=f"tcp://127.0.0.1:{fwd.port}")
         async with Recorder(Hub(HubConfig(interval=0.5, environ=env))) as rec:
-            snap = await rec.wait_for(lambda s: s.container(c.id) is not None and s.engine is not None)
+            snap = await rec.wait_for(lambda s: s.container(c.id) is not None and s.engine is not None
+                                      and s.result("metrics") is not None)
         assert snap.mode == "api-only"
         assert "remote endpoint" in snap.host.local_reason
         got = snap.container(c.id)
