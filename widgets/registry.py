@@ -13,6 +13,7 @@ from widgets.host_namespaces import HostNamespacesView
 from widgets.host_processes import HostProcessesView
 from widgets.overview import OverviewPane
 from widgets.namespaces import NamespacesPane
+from widgets.network import NetworkPane
 from widgets.pane import Pane
 from widgets.processes import ProcessesPane
 
@@ -26,6 +27,7 @@ PANES: tuple[type[Pane], ...] = (
     ProcessesPane,
     NamespacesPane,
     CgroupsPane,
+    NetworkPane,
     EventsPane,
     EngineView,
     HostProcessesView,

@@ -1,0 +1,128 @@
+"""The Network pane's source on the real engines: each container interface paired with its host
+veth and bridge, checked against the kernel's own view (the host veth's ``ifindex`` and
+``iflink`` in /sys, which are the host's namespace); several containers on one bridge, two
+networks on one container, host / none / container:X modes, published ports, a listening socket
+with its process."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tui.backend.model.net import NetView
+from tui.backend.network import hex_address, parse_sockets
+
+from conftest import Engine
+from integration.test_hub import Recorder, hub_for
+
+
+async def watch_net(engine: Engine, cid: str, pred: Any = lambda v: True, timeout: float = 15.0) -> NetView:
+    hub = hub_for(engine, 0.5)
+    hub.want(["network"])
+    hub.select(cid)
+    async with Recorder(hub) as rec:
+        snap = await rec.wait_for(lambda s: (r := s.result("network")) is not None and r.key == cid
+                                  and isinstance(r.value, NetView) and pred(r.value), timeout=timeout)
+    return snap.result("network").value
+
+
+def sys_net(name: str, attr: str) -> str:
+    with open(f"/sys/class/net/{name}/{attr}", encoding="ascii") as fh:
+        return fh.read().strip()
+
+
+def check_pairing(v: NetView) -> None:
+    """Every veth is confirmed, and the kernel agrees from the host side (the host's sysfs)."""
+    veths = [lk for lk in v.links if lk.kind == "veth"]
+    assert veths and all(lk.confirmed for lk in veths)
+    for lk in veths:
+        assert int(sys_net(lk.host_peer, "ifindex")) == lk.peer_index == lk.host_index
+        assert int(sys_net(lk.host_peer, "iflink")) == lk.index
+        assert os.path.realpath(f"/sys/class/net/{lk.host_peer}/master").endswith("/" + lk.bridge)
+
+
+async def test_default_bridge_and_several_containers(engine, make_container) -> None:
+    engine.skip_unless("docker", why="the host side of rootless Docker is rootlesskit's namespace (test below)")
+    made = [make_container() for _ in range(3)]
+    seen = set()
+    for c in made:
+        v = await watch_net(engine, c.id, lambda v: any(lk.kind == "veth" for lk in v.links))
+        check_pairing(v)
+        eth0 = next(lk for lk in v.links if lk.name == "eth0")
+        c.reload()
+        assert eth0.bridge == "docker0" and eth0.network == "bridge"
+        assert eth0.addresses == (f"{c.attrs['NetworkSettings']['IPAddress']}/16",)
+        assert eth0.mac == c.attrs["NetworkSettings"]["MacAddress"]
+        assert v.netns.value == os.readlink(f"/proc/{c.attrs['State']['Pid']}/ns/net")
+        assert any(r.dst == "default" and r.dev == "eth0" for r in v.routes) and v.uplink
+        seen.add(eth0.host_peer)
+    assert len(seen) == 3  # one host veth each, never another container's
+
+
+async def test_two_networks_on_one_container(engine, make_container, docker_client) -> None:
+    engine.skip_unless("docker", why="bridge names are Docker's (br-<id12>)")
+    net = docker_client.networks.create(f"itui-net-{os.getpid()}", labels={"internals-tui.test": "1"})
+    c = None
+    try:
+        c = make_container(network=net.name)
+        net_bridge = docker_client.networks.get("bridge")
+        net_bridge.connect(c)
+        v = await watch_net(engine, c.id, lambda v: sum(lk.kind == "veth" for lk in v.links) == 2)
+        check_pairing(v)
+        by_net = {lk.network: lk for lk in v.links if lk.kind == "veth"}
+        assert by_net[net.name].bridge == f"br-{net.id[:12]}" and by_net["bridge"].bridge == "docker0"
+        net_bridge.disconnect(c)
+    finally:
+        if c is not None:
+            c.remove(force=True)
+        net.remove()
+
+
+async def test_host_none_and_container_modes(engine, make_container) -> None:
+    engine.skip_unless("docker", "podman", why="rootless --network host is rootlesskit's namespace")
+    host = await watch_net(engine, make_container(network_mode="host").id)
+    assert host.netns.value == os.readlink("/proc/self/ns/net") and any("--network host" in n for n in host.notes)
+    none = await watch_net(engine, make_container(network_mode="none").id)
+    assert [lk.name for lk in none.links] == ["lo"] and any("loopback only" in n for n in none.notes)
+    a = make_container()
+    b = make_container(network_mode=f"container:{a.id}")
+    vb = await watch_net(engine, b.id, lambda v: a.name in v.shared_with)
+    assert any("other container's interfaces" in n for n in vb.notes)
+    assert {lk.index for lk in vb.links} == {lk.index for lk in (await watch_net(engine, a.id)).links}
+
+
+async def test_ports_and_a_listening_socket(engine, make_container) -> None:
+    c = make_container(command=["sh", "-c", "nc -l -p 8080 & exec sleep 100000"], ports={"80/tcp": None})
+    v = await watch_net(engine, c.id, lambda v: any(s.port == 8080 for s in v.listeners))
+    sock = next(s for s in v.listeners if s.port == 8080)
+    assert sock.proto.startswith("tcp") and sock.address in ("0.0.0.0", "::")
+    if engine.name != "rootless":  # rootless: the fds are readable, but the owner may be another user's
+        assert sock.comm == "nc" and sock.pid > 0
+    c.reload()
+    assert c.attrs["NetworkSettings"]["Ports"]["80/tcp"]
+
+
+async def test_rootless_host_side_is_rootlesskit(engine, make_container) -> None:
+    engine.skip_unless("rootless", why="only rootless Docker keeps its bridge inside rootlesskit's namespace")
+    c = make_container()
+    v = await watch_net(engine, c.id, lambda v: any(lk.kind == "veth" for lk in v.links))
+    eth0 = next(lk for lk in v.links if lk.kind == "veth")
+    assert "rootlesskit" in v.host_side.value and eth0.confirmed and eth0.bridge == "docker0"
+    assert v.uplink == "tap0"  # slirp4netns
+
+
+async def test_podman_bridge(engine, make_container) -> None:
+    engine.skip_unless("podman", why="netavark's bridge")
+    c = make_container()
+    v = await watch_net(engine, c.id, lambda v: any(lk.kind == "veth" for lk in v.links))
+    check_pairing(v)
+    assert next(lk for lk in v.links if lk.kind == "veth").bridge == "podman0"
+
+
+def test_proc_net_parsing() -> None:
+    assert hex_address("0B00007F:0035", False) == ("127.0.0.11", 53)
+    assert hex_address("0000000000000000FFFF00000100007F:1F90", True) == ("::ffff:127.0.0.1", 8080)
+    text = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+            "   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n"
+            "   1: 0100007F:1F91 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 4243 1\n")
+    assert parse_sockets(text, "tcp") == [("0.0.0.0", 8080, 4242)]
