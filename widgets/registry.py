@@ -9,6 +9,7 @@ from widgets.cgroups import CgroupsPane
 from widgets.engine import EngineView
 from widgets.events import EventsPane
 from widgets.host_cgroups import HostCgroupsView
+from widgets.host_network import HostNetworkView
 from widgets.host_namespaces import HostNamespacesView
 from widgets.host_processes import HostProcessesView
 from widgets.overview import OverviewPane
@@ -33,6 +34,7 @@ PANES: tuple[type[Pane], ...] = (
     HostProcessesView,
     HostNamespacesView,
     HostCgroupsView,
+    HostNetworkView,
 )
 
 

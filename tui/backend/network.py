@@ -20,6 +20,8 @@ import struct
 from typing import Any
 
 from .collect import Context, SourceState, Unavailable
+from .link_events import LinkEvent, LinkEventStream
+from .link_events import available as link_events_available
 from .model import Sourced
 from .model.net import Listener, NetLink, NetRoute, NetView
 from .procfs import HostPaths
@@ -60,7 +62,8 @@ def parse_sockets(text: str, proto: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def _shim(paths: HostPaths, pid: int) -> int:
+def shim_of(paths: HostPaths, pid: int) -> int:
+    """The container init's parent: the shim (conmon for Podman), 0 when it is PID 1 or gone."""
     st = read_stat(paths, pid)
     return st.ppid if st is not None and st.ppid > 1 else 0
 
@@ -192,7 +195,8 @@ def pair(inside: list[dict[str, Any]], addrs: dict[int, list[str]], host: dict[i
 
 # ---------------------------------------------------------------- the source
 
-def _netns_of(paths: HostPaths, pid: int | str) -> str:
+def netns_of(paths: HostPaths, pid: int | str) -> str:
+    """``net:[4026532577]`` of a process ("" when gone or unreadable)."""
     try:
         return os.readlink(f"{paths.proc}/{pid}/ns/net")
     except OSError:
@@ -210,16 +214,16 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
     paths = ctx.paths
     pid = c.pid.value
     ns_path = f"{paths.proc}/{pid}/ns/net"
-    netns = _netns_of(paths, pid)
+    netns = netns_of(paths, pid)
     if not netns:
         raise Unavailable(f"gone: PID {pid} exited" if not os.path.exists(f"{paths.proc}/{pid}")
                           else f"needs root: ls -l /proc/{pid}/ns/net is not readable")
     d = c.detail
     mode = d.network_mode if d is not None else Sourced("")
     macs = {a.mac_address.lower(): a.network for a in (d.networks if d else ()) if a.mac_address}
-    shim = _shim(paths, pid)
-    side_ns = _netns_of(paths, shim) if shim else ""
-    own_ns = _netns_of(paths, "self")
+    shim = shim_of(paths, pid)
+    side_ns = netns_of(paths, shim) if shim else ""
+    own_ns = netns_of(paths, "self")
     rootless_side = bool(side_ns and own_ns and side_ns != own_ns)
     host_side = (Sourced(f"rootlesskit's network namespace ({side_ns}, where the shim PID {shim} runs)",
                          f"readlink /proc/{shim}/ns/net") if rootless_side
@@ -246,7 +250,7 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
             notes.append(f"{lk.name}: no host-side peer confirmed from both ends (index {lk.peer_index} "
                          "in another namespace)")
     shared = tuple(sorted(o.name.value for o in ctx.containers if o.id != c.id and o.state.value in RUNNING
-                          and o.pid.value and _netns_of(paths, o.pid.value) == netns))
+                          and o.pid.value and netns_of(paths, o.pid.value) == netns))
     family = _family(paths, pid, MAX_FD_SCAN)
     return NetView(
         container_id=c.id, mode=mode, netns=Sourced(netns, f"readlink /proc/{pid}/ns/net"),
@@ -256,3 +260,19 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
         routes=tuple(routes), listeners=listeners(paths, pid, family),
         listeners_source=f"cat /proc/{pid}/net/tcp /proc/{pid}/net/tcp6 /proc/{pid}/net/udp /proc/{pid}/net/udp6",
         notes=tuple(notes))
+
+
+class LinkWatch:
+    """Link and address changes in the host's namespace (a veth added or removed, an interface
+    up or down, ``docker network connect``): the network sources re-read at once instead of at
+    their next run. Each burst is one batch; any link change may be the selected container's."""
+
+    def available(self) -> str:
+        return link_events_available()
+
+    def open(self) -> LinkEventStream:
+        return LinkEventStream()
+
+    def matters(self, batch: tuple[LinkEvent, ...], value: Any) -> bool:
+        return bool(batch)
+

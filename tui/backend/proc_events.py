@@ -12,13 +12,10 @@ host that forks a lot, and importing it costs ~10 MiB of RSS.
 from __future__ import annotations
 
 import os
-import select
-import socket
 import struct
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+from .nlstream import NetlinkStream
 
 NETLINK_CONNECTOR = 11
 CN_IDX_PROC = CN_VAL_PROC = 1
@@ -30,11 +27,6 @@ _WHAT = struct.Struct("=I")                # proc_event.what; cpu and timestamp_
 _IDS_AT = _EVENT_AT + 16                   # the event's data: pid/tgid pairs
 _FOUR = struct.Struct("=IIII")             # fork: parent pid, tgid, child pid, tgid
 _TWO = struct.Struct("=II")                # exec, exit, comm: process pid, tgid
-POLL_S = 0.5
-"""How long a read waits before looking at the closed flag again (bounds :meth:`close`)."""
-RCVBUF = 1 << 20
-GATHER_S = 0.02
-"""After the first event, what else arrives this soon is read with it (at most ~50 wake-ups/s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,51 +56,11 @@ def available() -> str:
     return ""
 
 
-class ProcEventStream:
+class ProcEventStream(NetlinkStream[ProcEvent]):
     """Batches of :class:`ProcEvent` (one per datagram read); thread-only events are dropped."""
 
     def __init__(self) -> None:
-        self._closed = threading.Event()
-        self._reading = False
-        self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_CONNECTOR)
-        try:
-            try:  # room for a burst (container start-up forks a lot) before ENOBUFS
-                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
-            except OSError:
-                pass
-            self._sock.bind((0, CN_IDX_PROC))
-            self._sock.send(_control(PROC_CN_MCAST_LISTEN))
-        except BaseException:
-            self._sock.close()
-            raise
-
-    def __iter__(self) -> Iterator[tuple[ProcEvent, ...]]:
-        self._reading = True
-        try:
-            fd = self._sock.fileno()
-            while not self._closed.is_set():
-                ready, _, _ = select.select([fd], [], [], POLL_S)
-                if not ready or self._closed.is_set():
-                    continue
-                time.sleep(GATHER_S)  # a host that forks a lot: one wake-up per burst, not per event
-                batch: list[ProcEvent] = []
-                while True:
-                    try:  # ENOBUFS (overflow) raises: the producer resyncs
-                        data = self._sock.recv(1 << 16, socket.MSG_DONTWAIT)
-                    except BlockingIOError:
-                        break
-                    batch.extend(parse(data))
-                if batch:
-                    yield tuple(batch)
-        finally:
-            self._sock.close()  # closing unsubscribes; the reader does it, never another thread
-
-    def close(self) -> None:
-        """End the stream from any thread: the reader stops within ``POLL_S`` and closes the
-        socket (a socket nobody reads is closed here)."""
-        self._closed.set()
-        if not self._reading:
-            self._sock.close()
+        super().__init__(NETLINK_CONNECTOR, CN_IDX_PROC, parse, subscribe=_control(PROC_CN_MCAST_LISTEN))
 
 
 def _control(op: int) -> bytes:

@@ -7,11 +7,11 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 
 from __future__ import annotations
 
-from . import cgroup_detail, cgroup_tree, docker_api, files, metrics, namespaces, network, probe, processes
+from . import cgroup_detail, cgroup_tree, docker_api, files, metrics, namespaces, network, network_host, probe, processes
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
 from .model.cg import CgroupView, HostCgroups
-from .model.net import NetView
+from .model.net import HostNetwork, NetView
 from .model.ns import HostNamespaces, NamespaceSet
 from .model.procs import HostProcesses, ProcDetail, ProcessTree
 
@@ -41,7 +41,12 @@ SOURCES: tuple[Source, ...] = (
     Source("cgroup", cgroup_detail.collect_cgroup, CgroupView, tick=True, scope="selected",
            events=docker_api.CONTAINER_EVENTS, after=("containers",), needs_local=True, samples=2),
     Source("network", network.collect_network, NetView, every=network.REDUMP_S, scope="selected",
-           events=docker_api.CONTAINER_EVENTS | {"network"}, after=("containers",), needs_local=True),
+           events=docker_api.CONTAINER_EVENTS | {"network"}, after=("containers",), needs_local=True,
+           watch=network.LinkWatch),
+    Source("host_network", network_host.collect_host_network, HostNetwork, every=network.REDUMP_S,
+           events=docker_api.CONTAINER_EVENTS | {"network"}, after=("containers",), needs_local=True,
+           watch=network.LinkWatch),
+    Source("network_inspect", network_host.collect_network_inspect, FileView, on_demand=True),
     Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
            needs_engine=False, samples=2),
 )

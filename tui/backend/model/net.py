@@ -84,3 +84,57 @@ class NetView:
     listeners: tuple[Listener, ...]
     listeners_source: str
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HostLink:
+    """One interface of the host side (``ip link``), a veth labelled with its container."""
+
+    index: int
+    name: str
+    kind: str
+    mac: str
+    state: str
+    master: str = ""
+    """The bridge it is enslaved to (``docker0``)."""
+    container: str = ""
+    """For a veth: the container whose interface is its peer ("" with ``orphan``)."""
+    container_if: str = ""
+    """That interface's name inside the container (``eth0``), or ``if<index>``."""
+    orphan: bool = False
+    """A veth whose peer is in no running container's namespace."""
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DockerNetwork:
+    """One network of ``docker network ls``, with what ``docker network inspect`` adds."""
+
+    id: str
+    name: str
+    driver: str
+    bridge: str
+    subnets: tuple[str, ...]
+    gateways: tuple[str, ...]
+    containers: tuple[str, ...]
+    internal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HostNetwork:
+    """The host view: links grouped by bridge, and the engine's networks."""
+
+    links: tuple[HostLink, ...]
+    networks: tuple[DockerNetwork, ...]
+    uplink: str
+    side: str
+    """Where the host side is: ``the host``, or rootlesskit's namespace."""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRequest:
+    """What the on-demand ``network_inspect`` source is asked for."""
+
+    id: str
+    name: str
