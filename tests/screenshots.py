@@ -3,7 +3,8 @@
 Starts a few demo containers (label ``internals-tui.demo=1``), drives the real app against the
 live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
 processes view, the Namespaces tab for a default and a ``--network container:`` case, the Cgroups tab of a
-throttled ``--cpus 0.5`` burner and the host cgroups view) and converts them to PNG with
+throttled ``--cpus 0.5`` burner and the host cgroups view, the Network tab's pairing and the host
+network view) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
 and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
 too (each engine's own process chain).
@@ -114,6 +115,17 @@ async def shoot() -> list[str]:
         await pilot.press("z", "C")
         await pilot.pause(1.5)
         saved.append(app.save_screenshot("host-cgroups.svg", OUT))
+        await pilot.press("escape")
+        app.jump_to(web.id)
+        await pilot.press("5")
+        await wait_for(pilot, lambda: (r := app.snapshot.result("network")) is not None and r.key == web.id
+                       and r.value is not None and any(lk.confirmed for lk in r.value.links))
+        await pilot.press("tab", "z")
+        await pilot.pause(0.3)
+        saved.append(app.save_screenshot("network.svg", OUT))
+        await pilot.press("z", "I")
+        await pilot.pause(1.5)
+        saved.append(app.save_screenshot("host-network.svg", OUT))
     return saved
 
 

@@ -6,10 +6,12 @@ with its process."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 from typing import Any
 
-from tui.backend.model.net import NetView
+from tui.backend.model.net import HostNetwork, NetView, NetworkRequest
 from tui.backend.network import hex_address, parse_sockets
 
 from conftest import Engine
@@ -126,3 +128,76 @@ def test_proc_net_parsing() -> None:
             "   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n"
             "   1: 0100007F:1F91 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 4243 1\n")
     assert parse_sockets(text, "tcp") == [("0.0.0.0", 8080, 4242)]
+
+
+async def test_host_view_labels_each_veth_with_its_container(engine, make_container) -> None:
+    engine.skip_unless("docker", "rootless", why="Podman's compat API names networks differently (test below)")
+    a, b = make_container(), make_container()
+    hub = hub_for(engine, 0.5)
+    hub.want(["host_network"])
+    async with Recorder(hub) as rec:
+        snap = await rec.wait_for(lambda s: (r := s.result("host_network")) is not None and isinstance(
+            r.value, HostNetwork) and {a.name, b.name} <= {lk.container for lk in r.value.links})
+        v = snap.result("host_network").value
+        bridge = next(n for n in v.networks if n.name == "bridge")
+        inspected = (await hub.request("network_inspect", NetworkRequest(bridge.id, bridge.name))).value
+    assert json.loads(inspected.text)["Name"] == "bridge" and inspected.path == "docker network inspect bridge"
+    for c in (a, b):
+        lk = next(x for x in v.links if x.container == c.name)
+        assert lk.kind == "veth" and lk.master == "docker0" and lk.container_if == "eth0" and not lk.orphan
+        if engine.name == "docker":
+            assert int(sys_net(lk.name, "iflink")) == int(sys_net_inside(c, "eth0", "ifindex"))
+    assert bridge.bridge == "docker0" and {a.name, b.name} <= set(bridge.containers) and bridge.subnets
+    if engine.name == "rootless":
+        assert "rootlesskit" in v.side and v.uplink == "tap0"
+    else:
+        assert v.side == "the host"
+
+
+def sys_net_inside(c: Any, name: str, attr: str) -> str:
+    c.reload()
+    with open(f"/proc/{c.attrs['State']['Pid']}/root/sys/class/net/{name}/{attr}", encoding="ascii") as fh:
+        return fh.read().strip()
+
+
+async def test_a_connect_shows_up_from_netlink(engine, make_container, docker_client) -> None:
+    """``docker network connect`` adds the container's second interface: the link event brings it
+    before the source's next periodic run (5 s)."""
+    engine.skip_unless("docker", why="link events are read in the host's namespace")
+    net = docker_client.networks.create(f"itui-live-{os.getpid()}", labels={"internals-tui.test": "1"})
+    c = make_container()
+    try:
+        hub = hub_for(engine, 1.0)
+        hub.want(["network"])
+        hub.select(c.id)
+        async with Recorder(hub) as rec:
+            await rec.wait_for(lambda s: (r := s.result("network")) is not None and r.key == c.id and r.value)
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            await asyncio.to_thread(net.connect, c)
+            snap = await rec.wait_for(lambda s: sum(lk.kind == "veth" for lk in s.result("network").value.links) == 2,
+                                      timeout=4)
+            assert loop.time() - t0 < 4  # well before the next 5 s run
+        check_pairing(snap.result("network").value)
+    finally:
+        c.remove(force=True)
+        net.remove()
+
+
+def test_no_fd_growth_over_many_refreshes(engine, make_container) -> None:
+    """Every socket and namespace fd opened by a refresh is closed (1 000 refreshes)."""
+    engine.skip_unless("docker", why="one engine is enough")
+    from tui.backend.collect import Context, SourceState
+    from tui.backend.model import Container, Sourced
+    from tui.backend.network import collect_network
+    from tui.backend.procfs import HostPaths
+    c = make_container()
+    sel = Container(id=c.id, name=Sourced(c.name), image=Sourced(""), image_fq="", state=Sourced("running"),
+                    status="", created=0, pid=Sourced(int(c.attrs["State"]["Pid"])))
+    ctx = Context(paths=HostPaths(), interval=1.0, endpoint="", containers=(sel,), selected=sel)
+    state = SourceState()
+    collect_network(ctx, state)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(1000):
+        collect_network(ctx, state)
+    assert len(os.listdir("/proc/self/fd")) <= before
