@@ -67,11 +67,14 @@ def view_rows(v: NetView, c: Container | None) -> list[Row]:
         rows.append(row("topo:none", "—", Text("no interface but loopback", style="dim")))
     if d is not None and d.networks:
         rows.append(section("Networks", "docker network inspect"))
+        described = {n.name: n for n in v.networks}
         for n in d.networks:
             ip = f"{n.ip_address}/{n.prefix_len}" if n.ip_address else "—"
+            net = described.get(n.network)
+            kind = f"{net.driver} {' '.join(net.subnets)}".strip() if net else ""
             extra = "  ".join(x for x in (n.ipv6_address, "aliases " + ", ".join(n.aliases) if n.aliases else "") if x)
             rows.append(row(f"net:{n.network}", n.network, ip, f"gateway {n.gateway or '—'}",
-                            Text(f"{n.mac_address}  id {n.network_id[:12]}  {extra}".rstrip(), style="dim"),
+                            Text(f"{kind}  {n.mac_address}  id {n.network_id[:12]}  {extra}".strip(), style="dim"),
                             f"docker network inspect {n.network}"))
     if d is not None and d.ports:
         rows.append(section("Ports", "published (docker-proxy and NAT on the host)"))

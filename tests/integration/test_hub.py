@@ -192,7 +192,7 @@ def test_snapshot_json_cli(engine, make_container) -> None:
     assert snap.files_of(c.id) and snap.result("disk_files").key == c.id
     assert snap.engine is not None and snap.engine.server_version.value
     names = {r.name for r in snap.sources}
-    assert names == set(VALUE_TYPES) - {"file", "proc_detail"}, names  # every source but the on-demand ones
+    assert names == set(VALUE_TYPES) - {"file", "proc_detail", "network_inspect"}, names  # all but the on-demand ones
     tree = snap.result("processes")
     assert tree.key == c.id and any(p.role == "init" and p.pid == got.pid.value for p in tree.value.procs)
     assert all(r.runs >= 1 for r in snap.sources) and not snap.errors, snap.errors
@@ -201,6 +201,8 @@ def test_snapshot_json_cli(engine, make_container) -> None:
         assert cg.unavailable and "rootless Docker on cgroup v1" in cg.error
     else:
         assert snap.result("cgroup").value.init_pid == got.pid.value
+    net = snap.result("network").value
+    assert net.netns.value and any(lk.kind == "veth" and lk.confirmed for lk in net.links)
 
 
 def test_snapshot_cli_without_engine() -> None:
@@ -247,6 +249,10 @@ def test_non_root_user_in_docker_group(engine, make_container, tmp_path) -> None
     assert "needs root" in lines["Engine"] and any("need root" in n for n in procs.value.notes)
     ns = snap.result("namespaces")
     assert ns is not None and ns.unavailable and ns.error.startswith("needs root")
+    cg = snap.result("cgroup").value  # cgroup files are world-readable
+    assert cg is not None and cg.memory.usage.value and cg.init_pid == got.pid.value
+    net = snap.result("network").value  # Docker's account shows; entering the namespace needs root
+    assert net is not None and net.links == () and net.notes[0].startswith("needs root")
 
 
 class _Forwarder(threading.Thread):

@@ -11,6 +11,8 @@ import json
 import os
 from typing import Any
 
+import docker
+
 from tui.backend.model.net import HostNetwork, NetView, NetworkRequest
 from tui.backend.network import hex_address, parse_sockets
 
@@ -73,6 +75,9 @@ async def test_two_networks_on_one_container(engine, make_container, docker_clie
         check_pairing(v)
         by_net = {lk.network: lk for lk in v.links if lk.kind == "veth"}
         assert by_net[net.name].bridge == f"br-{net.id[:12]}" and by_net["bridge"].bridge == "docker0"
+        described = {n.name: n for n in v.networks}
+        assert described[net.name].driver == "bridge" and described[net.name].subnets
+        assert c.name in described[net.name].containers
         net_bridge.disconnect(c)
     finally:
         if c is not None:
@@ -201,3 +206,25 @@ def test_no_fd_growth_over_many_refreshes(engine, make_container) -> None:
     for _ in range(1000):
         collect_network(ctx, state)
     assert len(os.listdir("/proc/self/fd")) <= before
+
+
+async def test_macvlan_has_a_parent_not_a_veth(engine, make_container, docker_client) -> None:
+    """A macvlan interface's IFLA_LINK is its parent on the host (no bridge, no peer). A subnet
+    no host address is in (TEST-NET-2), removed at the end."""
+    engine.skip_unless("docker", why="one engine is enough; rootless has no macvlan")
+    v_host = await watch_net(engine, make_container().id, lambda v: bool(v.uplink))
+    net = docker_client.networks.create(f"itui-mac-{os.getpid()}", driver="macvlan",
+                                        options={"parent": v_host.uplink}, labels={"internals-tui.test": "1"},
+                                        ipam=docker.types.IPAMConfig(pool_configs=[
+                                            docker.types.IPAMPool(subnet="198.51.100.0/24")]))
+    c = None
+    try:
+        c = make_container(network=net.name)
+        v = await watch_net(engine, c.id, lambda v: any(lk.kind == "macvlan" for lk in v.links))
+        lk = next(x for x in v.links if x.kind == "macvlan")
+        assert lk.host_peer == v_host.uplink and not lk.bridge and lk.addresses[0].startswith("198.51.100.")
+        assert lk.network == net.name and next(n for n in v.networks if n.name == net.name).driver == "macvlan"
+    finally:
+        if c is not None:
+            c.remove(force=True)
+        net.remove()

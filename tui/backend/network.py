@@ -22,8 +22,8 @@ from typing import Any
 from .collect import Context, SourceState, Unavailable
 from .link_events import LinkEvent, LinkEventStream
 from .link_events import available as link_events_available
-from .model import Sourced
-from .model.net import Listener, NetLink, NetRoute, NetView
+from .model import Container, Sourced
+from .model.net import DockerNetwork, Listener, NetLink, NetRoute, NetView
 from .procfs import HostPaths
 from .proctable import read_stat, read_text
 
@@ -117,6 +117,48 @@ def listeners(paths: HostPaths, pid: int, owners_from: list[int]) -> tuple[Liste
         owner = owners.get(ino, 0)
         st = read_stat(paths, owner) if owner else None
         out.append(Listener(proto, ip, port, ino, owner, st.comm if st else ""))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- Docker's networks
+
+BRIDGE_OPTION = "com.docker.network.bridge.name"
+
+
+def bridge_of(net: dict[str, Any]) -> str:
+    """The Linux bridge behind a Docker network: its option, ``docker0`` for the default one,
+    ``br-<id[:12]>`` for other bridge networks (§4.1 step 6)."""
+    opts = net.get("Options") or {}
+    if opts.get(BRIDGE_OPTION):
+        return str(opts[BRIDGE_OPTION])
+    if (net.get("Driver") or "") != "bridge":
+        return ""
+    return "docker0" if net.get("Name") == "bridge" else f"br-{(net.get('Id') or '')[:12]}"
+
+
+def docker_network(net: dict[str, Any], containers: list[str]) -> DockerNetwork:
+    """One network of the API's list or inspect."""
+    cfg = (net.get("IPAM") or {}).get("Config") or []
+    return DockerNetwork(
+        id=net.get("Id") or "", name=net.get("Name") or "", driver=net.get("Driver") or "", bridge=bridge_of(net),
+        subnets=tuple(c.get("Subnet") or "" for c in cfg if c.get("Subnet")),
+        gateways=tuple(c.get("Gateway") or "" for c in cfg if c.get("Gateway")),
+        containers=tuple(sorted(containers)), internal=bool(net.get("Internal")))
+
+
+def attached_networks(ctx: Context, c: Container) -> tuple[DockerNetwork, ...]:
+    """``docker network inspect`` of each network the container is attached to (none without an
+    API client or when one vanished meanwhile)."""
+    if ctx.api is None or c.detail is None:
+        return ()
+    out = []
+    for a in c.detail.networks:
+        try:
+            net = ctx.api.inspect_network(a.network_id or a.network)
+        except Exception:  # noqa: BLE001 - removed meanwhile, or an engine that refuses: Docker's account is enough
+            continue
+        names = [v.get("Name") or "" for v in (net.get("Containers") or {}).values()]
+        out.append(docker_network(net, names))
     return tuple(out)
 
 
@@ -215,9 +257,8 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
     pid = c.pid.value
     ns_path = f"{paths.proc}/{pid}/ns/net"
     netns = netns_of(paths, pid)
-    if not netns:
-        raise Unavailable(f"gone: PID {pid} exited" if not os.path.exists(f"{paths.proc}/{pid}")
-                          else f"needs root: ls -l /proc/{pid}/ns/net is not readable")
+    if not netns and not os.path.exists(f"{paths.proc}/{pid}"):
+        raise Unavailable(f"gone: PID {pid} exited")
     d = c.detail
     mode = d.network_mode if d is not None else Sourced("")
     macs = {a.mac_address.lower(): a.network for a in (d.networks if d else ()) if a.mac_address}
@@ -229,16 +270,19 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
                          f"readlink /proc/{shim}/ns/net") if rootless_side
                  else Sourced("the host", f"readlink /proc/{pid}/ns/net /proc/self/ns/net"))
 
+    notes: list[str] = []
+    links: tuple[NetLink, ...] = ()
+    routes: list[NetRoute] = []
+    uplink = ""
     try:
         links_in, addrs, routes = dump_inside(ns_path)
         host, uplink, nsid = dump_side(f"{paths.proc}/{shim}/ns/net" if rootless_side else None, ns_path)
-    except PermissionError:
-        raise Unavailable(f"needs root: entering /proc/{pid}/ns/net to list its interfaces (setns needs "
-                          "CAP_SYS_ADMIN); the networks Docker reports are on the Overview") from None
+        links = pair(links_in, addrs, host, nsid, macs)
+    except PermissionError:  # not root: what Docker reports (networks, ports) still shows
+        notes.append(f"needs root: entering /proc/{pid}/ns/net to list its interfaces and routes (setns needs "
+                     "CAP_SYS_ADMIN); the networks and ports below are Docker's own account")
     except FileNotFoundError:
         raise Unavailable(f"gone: PID {pid} exited and its network namespace with it") from None
-    notes: list[str] = []
-    links = pair(links_in, addrs, host, nsid, macs)
     if mode.value == "host" or netns == own_ns:
         notes.append("--network host: the container uses the host's own interfaces, routes and ports (no veth)")
     elif mode.value.startswith("container:"):
@@ -258,6 +302,7 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
         links=links, links_source=(f"nsenter -t {pid} -n ip -d addr ; ip -d link show  (host side"
                                    + (f": nsenter -t {shim} -n ip link" if rootless_side else "") + ")"),
         routes=tuple(routes), listeners=listeners(paths, pid, family),
+        networks=attached_networks(ctx, c),
         listeners_source=f"cat /proc/{pid}/net/tcp /proc/{pid}/net/tcp6 /proc/{pid}/net/udp /proc/{pid}/net/udp6",
         notes=tuple(notes))
 

@@ -19,9 +19,7 @@ from typing import Any
 from .collect import Context, SourceState, Unavailable
 from .model import FileView
 from .model.net import DockerNetwork, HostLink, HostNetwork, NetworkRequest
-from .network import RUNNING, netns_of, shim_of
-
-BRIDGE_OPTION = "com.docker.network.bridge.name"
+from .network import RUNNING, docker_network, netns_of, shim_of
 
 
 def _container_ifnames(root: str) -> dict[int, str]:
@@ -39,17 +37,6 @@ def _container_ifnames(root: str) -> dict[int, str]:
         except (OSError, ValueError):
             continue
     return out
-
-
-def bridge_of(net: dict[str, Any]) -> str:
-    """The Linux bridge behind a Docker network: its option, ``docker0`` for the default one,
-    ``br-<id[:12]>`` for other bridge networks (§4.1 step 6)."""
-    opts = net.get("Options") or {}
-    if opts.get(BRIDGE_OPTION):
-        return str(opts[BRIDGE_OPTION])
-    if (net.get("Driver") or "") != "bridge":
-        return ""
-    return "docker0" if net.get("Name") == "bridge" else f"br-{(net.get('Id') or '')[:12]}"
 
 
 def collect_host_network(ctx: Context, state: SourceState) -> HostNetwork:
@@ -123,15 +110,7 @@ def _networks(ctx: Context, state: SourceState) -> tuple[DockerNetwork, ...]:
     for c in ctx.containers:
         for n in (c.detail.networks if c.detail else ()):
             members.setdefault(n.network, []).append(c.name.value)
-    out = []
-    for net in ctx.api.networks():
-        cfg = (net.get("IPAM") or {}).get("Config") or []
-        name = net.get("Name") or ""
-        out.append(DockerNetwork(
-            id=net.get("Id") or "", name=name, driver=net.get("Driver") or "", bridge=bridge_of(net),
-            subnets=tuple(c.get("Subnet") or "" for c in cfg if c.get("Subnet")),
-            gateways=tuple(c.get("Gateway") or "" for c in cfg if c.get("Gateway")),
-            containers=tuple(sorted(members.get(name, ()))), internal=bool(net.get("Internal"))))
+    out = [docker_network(net, members.get(net.get("Name") or "", [])) for net in ctx.api.networks()]
     return tuple(sorted(out, key=lambda n: n.name))
 
 

@@ -84,6 +84,8 @@ class NetView:
     listeners: tuple[Listener, ...]
     listeners_source: str
     notes: tuple[str, ...] = ()
+    networks: tuple[DockerNetwork, ...] = ()
+    """The Docker networks it is attached to, as ``docker network inspect`` describes them."""
 
 
 @dataclass(frozen=True, slots=True)
