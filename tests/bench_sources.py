@@ -11,7 +11,9 @@ other processes do not count; medians and maxima over ``--runs`` refreshes after
 1. ``processes`` for a container with 10 and one with 200 processes (``sh`` starting
    ``sleep``s): the selected container's tree, chain and runtime lines, as each tick does it.
 2. ``cgroup`` (the Cgroups tab) for the same two containers: every file of the container's
-   cgroup and the ``/proc/PID/stat`` of each member, as each tick does it; ``host_cgroups``.
+   cgroup and the ``/proc/PID/stat`` of each member, as each tick does it; ``host_cgroups``;
+   ``network`` (netlink inside the container's namespace and on the host, /proc/PID/net) and
+   ``host_network``.
 3. ``host_processes`` and ``host_namespaces`` with at least ``--host-processes`` processes on
    the host: it starts ``sleep``s on the host (in their own sessions) until ``/proc`` lists that
    many.
@@ -100,6 +102,8 @@ def host_cost(target: int, runs: int, name: str = "host_processes") -> dict[str,
         last = value[-1]
         if name == "host_cgroups":
             out["cgroups"], out["listed"] = last.total_nodes, len(last.nodes)
+        elif name == "host_network":
+            out["links"], out["networks"] = len(last.links), len(last.networks)
         else:
             out["host_processes"] = last.total if name == "host_processes" else last.processes
             out["listed"] = len(last.procs) if name == "host_processes" else len(last.namespaces)
@@ -125,7 +129,9 @@ def main() -> int:
               "host": host_cost(args.host_processes, args.runs),
               "host_ns": host_cost(args.host_processes, args.runs, "host_namespaces"),
               "cgroup_10": tree_cost(client, 10, args.runs, "cgroup"), "cgroup_200": tree_cost(client, 200, args.runs, "cgroup"),
-              "host_cgroups": host_cost(0, args.runs, "host_cgroups")}
+              "host_cgroups": host_cost(0, args.runs, "host_cgroups"),
+              "network_10": tree_cost(client, 10, args.runs, "network"),
+              "host_network": host_cost(0, args.runs, "host_network")}
     if args.json:
         print(json.dumps(result, indent=1))
     else:
