@@ -104,7 +104,10 @@ class HostNetworkView(TableFirst, Vertical, Pane):
         for n in v.networks:
             rows.append((f"net:{n.id}", (text(n.name, style="bold"), text(n.driver), Text(""),
                                          text(n.bridge or "—", style="magenta"),
-                                         text(f"{' '.join(n.subnets) or '—'}  {len(n.containers)} container"
+                                         text(f"{' '.join(n.subnets) or '—'}"
+                                              + (f" gw {' '.join(n.gateways)}" if n.gateways else "")
+                                              + (" internal" if n.internal else "")
+                                              + f"  {len(n.containers)} container"
                                               f"{'' if len(n.containers) == 1 else 's'}: {', '.join(n.containers)}"
                                               .rstrip(": "), style="dim"))))
         self.table.set_rows(rows)

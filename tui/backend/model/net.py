@@ -43,7 +43,6 @@ class NetRoute:
     """``default`` or ``172.17.0.0/16``."""
     gateway: str
     dev: str
-    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
