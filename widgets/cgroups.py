@@ -6,7 +6,6 @@ they name."""
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -19,7 +18,7 @@ from tui.backend.model.cg import CgroupView
 from widgets.cgroup_rows import condensed, view_rows, where_rows
 from widgets.format import set_border, text
 from widgets.live_table import Column, LiveTable
-from widgets.pane import Pane, PaneCommand, TableFirst
+from widgets.pane import Pane, PaneCommand, TableFirst, show_reason
 
 COLUMNS = (Column("item", "", 12), Column("limit", "ENFORCED  ← SET BY", 38), Column("usage", "USAGE", 28),
            Column("detail", "", 0))
@@ -88,12 +87,7 @@ class CgroupsPane(TableFirst, Vertical, Pane):
         facts = self.query_one("#cg-facts", LiveTable)
         if value is None:
             why = "select a container" if c is None else res.error if res is not None and res.error else "reading…"
-            parts = textwrap.wrap(why, max(40, self.size.width - 22)) or [why]
-            self._facts = {f"why{i}" if i else "why": (res.error if res else "", "Cgroups") for i in range(len(parts))}
-            facts.set_rows((f"why{i}" if i else "why", (Text("Cgroups" if not i else "", style="bold"),
-                                                          text(part, style="yellow")))
-                           for i, part in enumerate(parts))
-            facts.styles.height = len(parts) + 1
+            self._facts = show_reason(facts, "Cgroups", why, res.error if res else "", self.size.width)
             for t in self.query(".cg-table").results(LiveTable):
                 t.set_rows(())
             set_border(self, f"Cgroups · {self._name}" if c else "Cgroups", why.split(":")[0][:60])

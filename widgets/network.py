@@ -5,7 +5,6 @@ process — ``docker exec NAME ip addr`` and ``ss -ltnup`` without ``ip`` or ``s
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -16,7 +15,7 @@ from tui.backend.model import Container, Snapshot
 from tui.backend.model.net import NetLink, NetView
 from widgets.format import set_border, text
 from widgets.live_table import Cells, Column, LiveTable
-from widgets.pane import Pane, TableFirst
+from widgets.pane import Pane, TableFirst, show_reason
 
 COLUMNS = (Column("item", "", 16), Column("a", "", 36), Column("b", "", 30), Column("detail", "", 0))
 
@@ -145,11 +144,7 @@ class NetworkPane(TableFirst, Vertical, Pane):
         facts = self.query_one("#net-facts", LiveTable)
         if v is None:
             why = "select a container" if c is None else res.error if res is not None and res.error else "reading…"
-            parts = textwrap.wrap(why, max(40, self.size.width - 22)) or [why]
-            self._facts = {f"why{i}" if i else "why": (res.error if res else "", "Network") for i in range(len(parts))}
-            facts.set_rows((f"why{i}" if i else "why", (Text("Network" if not i else "", style="bold"),
-                                                          text(part, style="yellow"))) for i, part in enumerate(parts))
-            facts.styles.height = len(parts) + 1
+            self._facts = show_reason(facts, "Network", why, res.error if res else "", self.size.width)
             self.table.set_rows(())
             set_border(self, f"Network · {name}" if c else "Network", why.split(":")[0][:60])
             return

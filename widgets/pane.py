@@ -8,10 +8,14 @@ palette entries, and asks the backend for its ``SOURCES`` only while it is visib
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.text import Text
+
 from tui.backend.model import Snapshot
+from widgets.format import text
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,14 @@ class TableFirst:
         came_from, self._blurred = self._blurred, None
         if event.widget.id == self.FACTS_ID and came_from is not self.table:
             self.table.focus()
+
+
+def show_reason(facts: Any, title: str, why: str, source: str, width: int) -> dict[str, tuple[str, str]]:
+    """Put why a pane has nothing to show in its docked facts table, wrapped to ``width`` (a
+    reason can be long: rootless on cgroup v1), and return the rows' footer sources."""
+    parts = textwrap.wrap(why, max(40, width - 22)) or [why]
+    keys = [f"why{i}" if i else "why" for i in range(len(parts))]
+    facts.set_rows((key, (Text(title if not i else "", style="bold"), text(part, style="yellow")))
+                   for i, (key, part) in enumerate(zip(keys, parts)))
+    facts.styles.height = len(parts) + 1
+    return {key: (source, title) for key in keys}
