@@ -20,9 +20,9 @@ from .cgroup_files import (
     parse_io_stat, parse_psi, proc_lines, text_only,
 )
 from .cgroup_stats import UNLIMITED_THRESHOLD, cpu_percent, parse_int, stat_key
-from .cgroups import CgroupMounts, ContainerCgroup, cgroup_mounts, locate_container_cgroup
+from .cgroups import CgroupMounts, ContainerCgroup, cgroup_mounts, locate_container_cgroup, no_cgroup_reason
 from .collect import Context, SourceState, Unavailable
-from .model import Container, Sourced, inspect_source
+from .model import Sourced, inspect_source
 from .model.cg import CgProc, CgroupView, CgValue, CpuState, IoDevice, MemState, Pressure
 from .procfs import CGROUP_ROOT, HostPaths, read_mem_total, read_mountinfo, read_system_cpu
 from .proctable import read_stat
@@ -41,7 +41,6 @@ V1_MEMORY_STAT = ("total_rss", "total_cache", "total_shmem", "total_mapped_file"
                   "total_active_anon", "total_inactive_anon", "total_active_file", "total_inactive_file")
 V2_MEMORY_STAT = ("anon", "file", "kernel", "kernel_stack", "pagetables", "sock", "shmem", "file_mapped",
                   "file_dirty", "slab", "active_anon", "inactive_anon", "active_file", "inactive_file")
-RUNNING = ("running", "paused")
 
 
 def _grouped_dirs(cg: ContainerCgroup) -> tuple[tuple[str, str], ...]:
@@ -111,9 +110,10 @@ def _memory(cg: ContainerCgroup, paths: HostPaths, mem_total: int) -> MemState:
     pairs = [(k, stat[k]) for k in V2_MEMORY_STAT if k in stat]
     if swap_now.present:
         pairs.append(("swap", swap_now.value or 0))
+    limit = d.value("memory.max")
     return MemState(
-        limit=d.value("memory.max"), soft=d.value("memory.low"), high=d.value("memory.high"),
-        swap=d.value("memory.swap.max"), enforced=_v2_enforced(paths, cg.dirs[""]),
+        limit=limit, soft=d.value("memory.low"), high=d.value("memory.high"),
+        swap=d.value("memory.swap.max"), enforced=_v2_enforced(paths, cg.dirs[""], limit),
         usage=usage, used=_used(usage, stat.get("inactive_file"), d, "inactive_file"),
         peak=d.value("memory.peak", parse_int), host_total=mem_total, stat=tuple(pairs), stat_source=d.cmd("memory.stat"),
         events=tuple((k, ev[k]) for k in ("low", "high", "max", "oom", "oom_kill", "oom_group_kill") if k in ev),
@@ -128,10 +128,11 @@ def _used(usage: CgValue, inactive: int | None, d: CgDir, key: str) -> Sourced[i
                          "(usage − inactive_file, as docker stats)")
 
 
-def _v2_enforced(paths: HostPaths, directory: str) -> CgValue:
-    """The lowest ``memory.max`` from the container's directory up to the root."""
-    best = CgValue()
-    d = directory
+def _v2_enforced(paths: HostPaths, directory: str, own: CgValue) -> CgValue:
+    """The lowest ``memory.max`` from the container's directory (``own``, already read) up to
+    the root."""
+    best = own if own.value is not None else CgValue()
+    d = directory.rsplit("/", 1)[0]
     while d.startswith(CGROUP_ROOT + "/") or d == CGROUP_ROOT:
         v = CgDir(paths, d).value("memory.max")
         if v.value is not None and (best.value is None or v.value < best.value):
@@ -257,22 +258,12 @@ def _members(cg: ContainerCgroup, paths: HostPaths) -> tuple[list[CgProc], list[
 
 # ---------------------------------------------------------------- the container source
 
-def _unavailable(ctx: Context, c: Container) -> str:
-    pid = c.pid.value
-    if ctx.engine is not None and ctx.engine.cgroup_driver.value == "none":
-        return (f"no cgroup of its own: rootless Docker on cgroup v1 (Cgroup Driver none) leaves PID {pid} in the "
-                "cgroup of whoever started dockerd, so no limit is enforced (cgroup v1 cannot be delegated to an "
-                "unprivileged user; rootless limits need cgroup v2 with systemd). Showing that shared cgroup's "
-                f"numbers would be wrong (cat /proc/{pid}/cgroup)")
-    return f"no cgroup found for PID {pid}: cat /proc/{pid}/cgroup names no directory after the container here"
-
-
 def collect_cgroup(ctx: Context, state: SourceState) -> CgroupView:
     """The selected running container's cgroup, read in full."""
     c = ctx.selected
     if c is None:
         raise Unavailable("select a container")
-    if c.state.value not in RUNNING or not c.pid.value:
+    if not c.live:
         raise Unavailable(f"{c.state.value}: no cgroup. Docker removes a container's cgroup when it stops; "
                           "the limits it was given are on the Overview (tab 1)")
     cache = state.cache
@@ -292,7 +283,7 @@ def collect_cgroup(ctx: Context, state: SourceState) -> CgroupView:
         cg = locate_container_cgroup(ctx.paths, mounts, pid, c.id, driver.value,
                                      c.detail.cgroup_parent if c.detail else "")
         if cg is None:
-            raise Unavailable(_unavailable(ctx, c))
+            raise Unavailable(no_cgroup_reason(driver.value, pid))
         if len(found) >= KEPT:
             found.clear()
         found[(c.id, pid)] = cg

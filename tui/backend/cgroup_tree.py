@@ -17,7 +17,6 @@ MAX_NODES = 600
 """Cgroups read per run (the view says when a hierarchy holds more)."""
 MAX_WALK = 20000
 """Directories visited at most (a host with more is counted as this many)."""
-RUNNING = ("running", "paused")
 
 
 def _labels(ctx: Context) -> dict[str, str]:
@@ -112,7 +111,7 @@ def _controllers(ctx: Context, mounts: CgroupMounts) -> tuple[tuple[str, str, st
     top = mounts.v2[1]
     target = ""
     for c in ctx.containers:
-        if c.state.value in RUNNING and c.pid.value:
+        if c.live:
             for line in proc_lines(ctx.paths, mounts, c.pid.value):
                 if line.raw.startswith("0::") and line.directory.startswith(top):
                     target = line.directory.rsplit("/", 1)[0]

@@ -295,3 +295,13 @@ def line_directory(mounts: CgroupMounts, hid: int, controllers: tuple[str, ...],
     if mount is None:
         return ""
     return _join(mount, path) or ""
+
+
+def no_cgroup_reason(driver: str, pid: int) -> str:
+    """Why a running container's PID has no cgroup to read: said by the list and the Cgroups tab."""
+    if driver == "none":
+        return (f"no cgroup of its own: rootless Docker on cgroup v1 (Cgroup Driver none) leaves PID {pid} in the "
+                "cgroup of whoever started dockerd, so no limit is enforced (cgroup v1 cannot be delegated to an "
+                "unprivileged user; rootless limits need cgroup v2 with systemd), and docker stats shows that "
+                f"shared cgroup's numbers (cat /proc/{pid}/cgroup)")
+    return f"no cgroup found for PID {pid}: cat /proc/{pid}/cgroup names no directory after the container here"

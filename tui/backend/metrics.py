@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from .cgroup_stats import cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample
-from .cgroups import ContainerCgroup, cgroup_mounts, locate_container_cgroup
+from .cgroups import ContainerCgroup, cgroup_mounts, locate_container_cgroup, no_cgroup_reason
 from .collect import Context, SourceState
 from .model import Container, Metrics, Sourced
 from .procfs import read_mem_total, read_mountinfo, read_system_cpu
@@ -37,7 +37,7 @@ def collect_metrics(ctx: Context, state: SourceState) -> tuple[Metrics, ...]:
     full = now - cache.get("full_at", 0.0) >= ctx.interval * RESAMPLE_FRACTION
     if full:
         cache["full_at"] = now
-    live = {c.id: c for c in ctx.containers if c.state.value in ("running", "paused") and c.pid.value}
+    live = {c.id: c for c in ctx.containers if c.live}
     for table in (known, prev, cgroups):
         for cid in [k for k in table if k not in live]:
             del table[cid]
@@ -72,11 +72,7 @@ def _sample(ctx: Context, cache: dict[str, Any], c: Container, sys_ns: int, onli
     cg = _cgroup_of(ctx, cache, c)
     if cg is None:
         none: Sourced[Any] = Sourced(None)
-        why = f"no cgroup found for PID {pid} (cat /proc/{pid}/cgroup)"
-        if ctx.engine is not None and ctx.engine.cgroup_driver.value == "none":
-            why = (f"no cgroup of its own: rootless Docker on cgroup v1 (Cgroup Driver none) leaves PID {pid} in "
-                   "the cgroup of whoever started dockerd, so limits are not enforced, and docker stats shows "
-                   f"that shared cgroup's numbers (cat /proc/{pid}/cgroup)")
+        why = no_cgroup_reason(ctx.engine.cgroup_driver.value if ctx.engine else "", pid)
         return Metrics(none, none, none, none, container_id=c.id, error=why)
     s = read_cgroup_sample(ctx.paths, cg)
     src = dict(s.sources)

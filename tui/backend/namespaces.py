@@ -115,7 +115,7 @@ def collect_namespaces(ctx: Context, state: SourceState) -> NamespaceSet:
     c = ctx.selected
     if c is None:
         raise Unavailable("no container selected")
-    if c.state.value not in ("running", "paused") or not c.pid.value:
+    if not c.live:
         raise Unavailable(f"{c.name.value} is {c.state.value}: namespaces live only while it runs")
     pid = c.pid.value
     try:
@@ -131,7 +131,7 @@ def collect_namespaces(ctx: Context, state: SourceState) -> NamespaceSet:
         engine_pids = cache["engine_pids"] = sorted(p for p, s in stats.items()
                                                     if s.comm in ("dockerd", "containerd", "podman"))
     host, ref = reference(ctx, engine_pids)
-    live = {o.id: o for o in ctx.containers if o.id != c.id and o.pid.value and o.state.value in ("running", "paused")}
+    live = {o.id: o for o in ctx.containers if o.id != c.id and o.live}
     others = {oid: _links_of(ctx, cache, o) for oid, o in live.items()}
     for gone in [k for k in cache.get("others", {}) if k not in live]:
         del cache["others"][gone]

@@ -25,13 +25,12 @@ from .link_events import available as link_events_available
 from .model import Container, Sourced
 from .model.net import DockerNetwork, Listener, NetLink, NetRoute, NetView
 from .procfs import HostPaths
-from .proctable import read_stat, read_text
+from .proctable import held_sockets, read_stat, read_text
 
 REDUMP_S = 5.0
 """Seconds between runs when no Docker event says the container's network changed."""
 LISTEN_TCP = "0A"
 UNCONNECTED_UDP = "07"
-RUNNING = ("running", "paused")
 MAX_FD_SCAN = 256
 """Processes whose fds are scanned to find a socket's owner."""
 
@@ -91,15 +90,9 @@ def socket_owners(paths: HostPaths, pids: list[int], inodes: set[int]) -> dict[i
     """Which of ``pids`` holds each socket inode (``/proc/PID/fd`` links; root only)."""
     found: dict[int, int] = {}
     for pid in pids:
-        for fd in _listdir(f"{paths.proc}/{pid}/fd"):
-            try:
-                target = os.readlink(f"{paths.proc}/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                ino = int(target[8:-1])
-                if ino in inodes:
-                    found.setdefault(ino, pid)
+        for ino in held_sockets(paths, pid):
+            if ino in inodes:
+                found.setdefault(ino, pid)
         if len(found) == len(inodes):
             break
     return found
@@ -250,7 +243,7 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
     c = ctx.selected
     if c is None:
         raise Unavailable("select a container")
-    if c.state.value not in RUNNING or not c.pid.value:
+    if not c.live:
         raise Unavailable(f"{c.state.value}: no network namespace (it goes with the container's last process); "
                           "its networks and ports as configured are on the Overview (tab 1)")
     paths = ctx.paths
@@ -293,8 +286,8 @@ def collect_network(ctx: Context, state: SourceState) -> NetView:
         if lk.kind == "veth" and not lk.confirmed:
             notes.append(f"{lk.name}: no host-side peer confirmed from both ends (index {lk.peer_index} "
                          "in another namespace)")
-    shared = tuple(sorted(o.name.value for o in ctx.containers if o.id != c.id and o.state.value in RUNNING
-                          and o.pid.value and netns_of(paths, o.pid.value) == netns))
+    shared = tuple(sorted(o.name.value for o in ctx.containers if o.id != c.id and o.live
+                          and netns_of(paths, o.pid.value) == netns))
     family = _family(paths, pid, MAX_FD_SCAN)
     return NetView(
         container_id=c.id, mode=mode, netns=Sourced(netns, f"readlink /proc/{pid}/ns/net"),

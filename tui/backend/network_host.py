@@ -19,7 +19,7 @@ from typing import Any
 from .collect import Context, SourceState, Unavailable
 from .model import FileView
 from .model.net import DockerNetwork, HostLink, HostNetwork, NetworkRequest
-from .network import RUNNING, docker_network, netns_of, shim_of
+from .network import docker_network, netns_of, shim_of
 
 
 def _container_ifnames(root: str) -> dict[int, str]:
@@ -43,7 +43,7 @@ def collect_host_network(ctx: Context, state: SourceState) -> HostNetwork:
     from pyroute2 import IPRoute  # imported when used: ~10 MiB, only with the view on screen
 
     paths = ctx.paths
-    running = [c for c in ctx.containers if c.state.value in RUNNING and c.pid.value]
+    running = [c for c in ctx.containers if c.live]
     own = netns_of(paths, "self")
     side_pid = 0
     for c in running:

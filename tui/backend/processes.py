@@ -37,7 +37,7 @@ _CID = re.compile(r"[0-9a-f]{64}")
 def _live(c: Container | None) -> Container:
     if c is None:
         raise Unavailable("no container selected")
-    if c.state.value not in ("running", "paused") or not c.pid.value:
+    if not c.live:
         raise Unavailable(f"{c.name.value} is {c.state.value}: it has no processes")
     return c
 
@@ -195,7 +195,7 @@ def _shared(ctx: Context, cache: dict[str, Any], c: Container) -> list[tuple[Con
     mode = c.detail.pid_mode.value if c.detail else ""
     out = []
     for o in ctx.containers:
-        if o.id == c.id or not o.pid.value or o.state.value not in ("running", "paused"):
+        if o.id == c.id or not o.live:
             continue
         if refers(mode, o) or (o.detail is not None and refers(o.detail.pid_mode.value, c)):
             found = _cgroup_pids(ctx, cache, o)

@@ -9,6 +9,7 @@ Parsers take text and never touch the disk.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from treelib import Tree
@@ -220,21 +221,26 @@ def socket_owner(paths: HostPaths, path: str, candidates: list[int]) -> int | No
     for pid in candidates:
         table = _read(f"{paths.proc}/{pid}/net/unix", 1 << 22)
         inodes = listening_inodes(table or "", path)
-        if not inodes:
-            continue
-        fd_dir = f"{paths.proc}/{pid}/fd"
+        if inodes and not inodes.isdisjoint(held_sockets(paths, pid)):
+            return pid
+    return None
+
+
+def held_sockets(paths: HostPaths, pid: int) -> Iterator[int]:
+    """Inodes of the sockets ``pid`` holds open (``/proc/PID/fd`` links ``socket:[N]``; other
+    users' descriptors need root and are skipped)."""
+    fd_dir = f"{paths.proc}/{pid}/fd"
+    try:
+        names = os.listdir(fd_dir)
+    except OSError:
+        return
+    for name in names:
         try:
-            names = os.listdir(fd_dir)
+            link = os.readlink(f"{fd_dir}/{name}")
         except OSError:
             continue
-        for name in names:
-            try:
-                link = os.readlink(f"{fd_dir}/{name}")
-            except OSError:
-                continue
-            if link.startswith("socket:[") and int(link[8:-1]) in inodes:
-                return pid
-    return None
+        if link.startswith("socket:["):
+            yield int(link[8:-1])
 
 
 def arg_after(argv: tuple[str, ...], flag: str) -> str:

@@ -244,6 +244,11 @@ class Container:
     def short_id(self) -> str:
         return self.id[:12]
 
+    @property
+    def live(self) -> bool:
+        """Running or paused, with a host PID: it has processes, a cgroup and namespaces."""
+        return self.state.value in ("running", "paused") and bool(self.pid.value)
+
 
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
