@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -26,7 +26,7 @@ from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.backend.model import Snapshot, SourceResult
-from tui.messages import ContainerSelected, OpenView, Provenance, SnapshotReady
+from tui.messages import Ask, ContainerSelected, OpenView, Provenance, SnapshotReady
 from widgets.containers import ContainerList
 from widgets.format import clean, set_border
 from widgets.header import StatusHeader
@@ -128,7 +128,7 @@ class InternalsApp(App[None]):
         yield StatusHeader(id="header")
         with Horizontal(id="main"):
             yield ContainerList(id="containers")
-            with TabbedContent(id="tabs"):
+            with FitTabs(id="tabs"):
                 for pane in tabs():
                     with TabPane(f"{pane.KEY} {pane.TITLE}", id=pane.PANE_ID):
                         widget: Any = pane(id=f"{pane.PANE_ID}-pane", classes="pane")
@@ -283,6 +283,14 @@ class InternalsApp(App[None]):
         """Ask the backend's on-demand source (a worker thread there), then show the result."""
         self.push_screen(message.make(await self.backend.request(message.source, message.arg)))
 
+    @on(Ask)
+    def _ask(self, message: Ask) -> None:
+        self._request(message)
+
+    @work(group="ask", exit_on_error=False)
+    async def _request(self, message: Ask) -> None:
+        await self.backend.request(message.source, message.arg)
+
     def jump_to(self, cid: str) -> None:
         """Select a container (palette): back to the main screen, shown even if filtered out."""
         while len(self.screen_stack) > 1:
@@ -391,6 +399,24 @@ class InternalsApp(App[None]):
             yield SystemCommand(f"{p.TITLE} {kind}", f"{p.SUMMARY} ({p.KEY})", go)
             for cmd in p.COMMANDS:
                 yield SystemCommand(cmd.title, cmd.help, partial(self.action_pane_key, p.PANE_ID, cmd.action))
+
+
+class FitTabs(TabbedContent):
+    """Tabs whose labels fit the width they get: ``2 Processes``, else ``2 Procs``, else ``2Pro``
+    (every tab stays visible and keeps its digit)."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        panes = tabs()
+        styles = (lambda p: f"{p.KEY} {p.TITLE}", lambda p: f"{p.KEY} {p.SHORT or p.TITLE}",
+                  lambda p: f"{p.KEY}{(p.SHORT or p.TITLE)[:3]}")
+        for style in styles:
+            labels = {p.PANE_ID: style(p) for p in panes}
+            if sum(len(label) + 2 for label in labels.values()) <= event.size.width:
+                break
+        for pane_id, label in labels.items():
+            tab = self.get_tab(pane_id)
+            if tab.label_text != label:
+                tab.label = label
 
 
 def make_app(backend: Backend, config: Config | None = None) -> InternalsApp:

@@ -49,3 +49,13 @@ class OpenView(Message):
         self.source = source
         self.arg = arg
         self.make = make
+
+
+class Ask(Message):
+    """Ask a backend source for ``arg`` without opening anything: its next value, published in
+    the snapshots as usual, carries the answer (``u`` on the Layers tab starts a size count)."""
+
+    def __init__(self, source: str, arg: Any) -> None:
+        super().__init__()
+        self.source = source
+        self.arg = arg

@@ -32,6 +32,7 @@ class CgroupsPane(TableFirst, Vertical, Pane):
     PANE_ID = "cgroups"
     FACTS_ID = "cg-facts"
     TITLE = "Cgroups"
+    SHORT = "Cg"
     KEY = "4"
     SUMMARY = "The container's cgroup: limits as enforced next to live usage, throttling, OOM, I/O, pressure"
     ORIGIN = "cat /proc/<init>/cgroup ; cat /sys/fs/cgroup/…/cpu.max memory.max pids.max …"

@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from tui.backend.model import Snapshot
+from tui.backend.model.layers import ImageRequest
+from tui.messages import OpenView
 from widgets.format import clean, human_bytes, set_border, text, when
+from widgets.image_view import ImageScreen
 from widgets.live_table import Column, LiveTable
 from widgets.pane import Pane
 
@@ -90,7 +94,8 @@ class EngineView(Horizontal, Pane):
     ORIGIN = "docker version ; docker info"
     SOURCES = ("images", "clients")
     SCREEN = True
-    HELP = (("tab / shift+tab", "move between the info, images and /proc/cgroups tables"),)
+    HELP = (("tab / shift+tab", "move between the info, images and /proc/cgroups tables"),
+            ("enter", "on an image: its config, layers and history, the containers using it"))
 
     DEFAULT_CSS = """
     EngineView { height: 1fr; }
@@ -119,6 +124,12 @@ class EngineView(Horizontal, Pane):
             cg = LiveTable(CGROUP_COLUMNS, id="engine-cgroups", source=lambda key: ("cat /proc/cgroups", ""))
             cg.border_title = "/proc/cgroups"
             yield cg
+
+    @on(LiveTable.Selected, "#engine-images")
+    def _open_image(self, event: LiveTable.Selected) -> None:
+        if event.key:
+            image_id = event.key
+            self.post_message(OpenView("image", ImageRequest(image_id), lambda res: ImageScreen(image_id, res)))
 
     def show(self, snap: Snapshot, cid: str | None = None) -> None:
         """Diff a snapshot into the three tables."""

@@ -38,6 +38,7 @@ class NamespacesPane(TableFirst, Vertical, Pane):
     PANE_ID = "namespaces"
     FACTS_ID = "ns-facts"
     TITLE = "Namespaces"
+    SHORT = "NS"
     KEY = "3"
     SUMMARY = "Which namespaces the container has of its own, which it shares, and with whom"
     ORIGIN = "ls -l /proc/<init>/ns ; ls -l /proc/1/ns"

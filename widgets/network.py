@@ -110,6 +110,7 @@ class NetworkPane(TableFirst, Vertical, Pane):
     PANE_ID = "network"
     FACTS_ID = "net-facts"
     TITLE = "Network"
+    SHORT = "Net"
     KEY = "5"
     SUMMARY = "The container's interfaces paired with host veth, bridge and Docker network; routes, sockets"
     ORIGIN = "docker exec NAME ip addr ; ip link ; docker network inspect NET ; ss -ltnup"

@@ -247,6 +247,7 @@ class OverviewPane(LiveTable, Pane):
 
     PANE_ID = "overview"
     TITLE = "Overview"
+    SHORT = "Info"
     KEY = "1"
     SUMMARY = "The selected container as docker inspect, its cgroup and its files on disk show it"
     SOURCES = ("disk_files",)

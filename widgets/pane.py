@@ -35,6 +35,8 @@ class Pane:
     PANE_ID: ClassVar[str]
     """Stable id: the tab id, ``--tab`` value and the key of its tests."""
     TITLE: ClassVar[str]
+    SHORT: ClassVar[str] = ""
+    """A shorter title for a tab bar too narrow for the whole ones (``Procs``)."""
     KEY: ClassVar[str]
     """The key that opens it (tabs: the fixed digit of DESIGN.md §1)."""
     SUMMARY: ClassVar[str]

@@ -78,6 +78,7 @@ class ProcessesPane(TableFirst, Vertical, Pane):
     PANE_ID = "processes"
     FACTS_ID = "proc-runtime"
     TITLE = "Processes"
+    SHORT = "Procs"
     KEY = "2"
     SUMMARY = "The container's process tree, host PID beside container PID, under its runtime chain"
     ORIGIN = "ps -eF ; docker exec NAME ps -ef ; pstree -lpTs"

@@ -12,6 +12,7 @@ from widgets.host_cgroups import HostCgroupsView
 from widgets.host_network import HostNetworkView
 from widgets.host_namespaces import HostNamespacesView
 from widgets.host_processes import HostProcessesView
+from widgets.layers import LayersPane
 from widgets.overview import OverviewPane
 from widgets.namespaces import NamespacesPane
 from widgets.network import NetworkPane
@@ -29,6 +30,7 @@ PANES: tuple[type[Pane], ...] = (
     NamespacesPane,
     CgroupsPane,
     NetworkPane,
+    LayersPane,
     EventsPane,
     EngineView,
     HostProcessesView,

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Tabs
+from textual.widgets import Input, Tab, TabbedContent, Tabs
 
 from tui.app import Config, InternalsApp, make_app
 from tui.backend.model import FileRequest, Snapshot
@@ -379,6 +379,10 @@ async def test_nothing_runs_off_the_screen(lab_snapshot, wait_for, size: tuple[i
                 if widget.display and widget.region.area:
                     assert screen.region.contains_region(widget.region), f"{tab} {size}: {widget!r} runs off"
             assert screen.query_one(ProvenanceBar).region.y == size[1] - 1
+            if tab != "engine":  # every tab label shows whole, however narrow the tab bar
+                bar = screen.query_one(TabbedContent)
+                for t in bar.query(Tab):
+                    assert bar.region.contains_region(t.region) and t.label.plain[0].isdigit(), f"{size}: {t.label}"
 
 
 # ---------------------------------------------------------------- contrast
