@@ -154,6 +154,10 @@ def mount_rows(stack: LayerStack) -> list[Row]:
     rows.append(row("mount:work", "workdir", in_store(m.workdir, stack), "", Text("overlayfs scratch: never content", style="dim"), src))
     if m.options:
         rows.append(row("mount:opts", "options", ",".join(m.options), "", "", src))
+    if m.read_only:
+        rows.append(row("mount:ro", "read-only", Text("the container sees / read-only", style="yellow"), "",
+                        Text("--read-only: its / is remounted ro in its own namespace; the overlay stays rw",
+                             style="dim"), "grep ' / / ' /proc/<init PID>/mountinfo"))
     if m.relative:
         rows.append(row("mount:rel", "", Text(f"relative entries, resolved against {m.relative_to}", style="yellow"),
                         "", Text("the absolute options would not fit in one page", style="dim"), src))

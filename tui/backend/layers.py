@@ -360,33 +360,41 @@ def _containerd_dirs(found: _Found | None, b: _Build) -> tuple[str, list[str], s
 class _Found:
     line: MountLine
     mountinfo: str
+    read_only: bool = False
 
 
 def _find_mount(ctx: Context, c: Container | None, store: str, root: str) -> tuple[_Found | None, str]:
-    """The container's root overlay: on the host at its MergedDir (rootful Docker, Podman; the
-    containerd store's ``rootfs/overlayfs/<id>``), else at ``/`` in the init's own mountinfo
-    (rootless: only dockerd's mount namespace has it)."""
+    """The container's root overlay: at ``/`` in its init's mountinfo (whether it sees it
+    read-only), shown from the host's mountinfo where the host has it at MergedDir (rootful
+    Docker, Podman; the containerd store's ``rootfs/overlayfs/<id>``). Rootless engines mount it
+    in their own mount namespace only."""
     if c is None:
         return None, "an image is not mounted: MergedDir exists only for a container that runs"
     if not c.live or c.pid.value <= 0:
         return None, f"{c.state.value or 'not running'}: no overlay mount (merged/ is mounted only while " \
                      "the container runs); the layers stay on disk"
+    own = f"/proc/{c.pid.value}/mountinfo"
+    try:
+        inside = next((m for m in parse_mountinfo(_read(ctx, own)) if m.mount_point == "/" and is_overlay(m.fstype)),
+                      None)
+    except OSError as exc:
+        return None, f"cannot read {own}: {exc.strerror or exc}"
+    if inside is None:
+        return None, f"no overlay mounted at / in {own}"
+    ro = "ro" in inside.mount_options.split(",")
     graph = dict(c.detail.graph_data) if c.detail is not None else {}
     merged = graph.get("MergedDir") or (os.path.join(root, "rootfs", "overlayfs", c.id) if store == "containerd" else "")
-    for path, point in (("/proc/self/mountinfo", merged), (f"/proc/{c.pid.value}/mountinfo", "/")):
-        if not point:
-            continue
-        try:
-            with open(ctx.paths.host(path), encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except OSError as exc:
-            if path.startswith("/proc/self"):
-                continue
-            return None, f"cannot read {path}: {exc.strerror or exc}"
-        for m in parse_mountinfo(text):
-            if m.mount_point == point and is_overlay(m.fstype):
-                return _Found(m, path), ""
-    return None, f"no overlay mounted at / in /proc/{c.pid.value}/mountinfo"
+    try:
+        host = next((m for m in parse_mountinfo(_read(ctx, "/proc/self/mountinfo"))
+                     if merged and m.mount_point == merged and is_overlay(m.fstype)), None)
+    except OSError:
+        host = None
+    return (_Found(host, "/proc/self/mountinfo", ro) if host is not None else _Found(inside, own, ro)), ""
+
+
+def _read(ctx: Context, path: str) -> str:
+    with open(ctx.paths.host(path), encoding="utf-8", errors="replace") as f:
+        return f.read()
 
 
 def _name_mount(found: _Found, b: _Build, store_root: str) -> OverlayMount:
@@ -399,7 +407,7 @@ def _name_mount(found: _Found, b: _Build, store_root: str) -> OverlayMount:
         short = lay.get("short")
         if short is not None:
             names[os.path.join(store_root, "l", short.value)] = key
-    mount = overlay_mount(found.line, found.mountinfo, store_root, names)
+    mount = overlay_mount(found.line, found.mountinfo, store_root, names, found.read_only)
     want = [x["role"] if x["role"] != "image" else f"image:{x['position']}" for x in b.layers if x["role"] != "rw"]
     got = [e.layer for e in mount.lowerdir]
     if b.layers and got != want:

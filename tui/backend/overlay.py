@@ -101,6 +101,7 @@ class MountLine:
     fstype: str
     source: str
     super_options: str
+    mount_options: str = ""
 
 
 def parse_mountinfo(text: str) -> list[MountLine]:
@@ -113,7 +114,7 @@ def parse_mountinfo(text: str) -> list[MountLine]:
         r = right.split()
         if len(f) < 5 or len(r) < 3:
             continue
-        out.append(MountLine(line, unescape_mountinfo(f[4]), r[0], unescape_mountinfo(r[1]), r[2]))
+        out.append(MountLine(line, unescape_mountinfo(f[4]), r[0], unescape_mountinfo(r[1]), r[2], f[5]))
     return out
 
 
@@ -147,7 +148,8 @@ def relative_base(upper: str) -> str:
     return os.path.dirname(os.path.dirname(upper)) if upper.startswith("/") else ""
 
 
-def overlay_mount(m: MountLine, mountinfo: str, store_root: str, names: dict[str, str]) -> OverlayMount:
+def overlay_mount(m: MountLine, mountinfo: str, store_root: str, names: dict[str, str],
+                  read_only: bool = False) -> OverlayMount:
     """Resolve an overlay line: relative entries joined to their base, each entry named by the
     stack layer whose ``diff`` (or ``l/`` short name) it is. ``names`` maps a resolved path or a
     short-name link to a layer key."""
@@ -162,7 +164,8 @@ def overlay_mount(m: MountLine, mountinfo: str, store_root: str, names: dict[str
     up = resolve(upper)
     return OverlayMount(mountinfo=mountinfo, line=m.line, mount_point=m.mount_point, fstype=m.fstype,
                         lowerdir=entries, upperdir=up, workdir=resolve(work), upper_layer=names.get(up, ""),
-                        options=tuple(other), relative=relative, relative_to=base if relative else "")
+                        options=tuple(other), relative=relative, relative_to=base if relative else "",
+                        read_only=read_only)
 
 
 # ---------------------------------------------------------------- overlay2 (Docker)

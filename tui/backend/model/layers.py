@@ -83,6 +83,9 @@ class OverlayMount:
     relative: bool = False
     """``lowerdir`` held relative entries: the option string would not fit in a page."""
     relative_to: str = ""
+    read_only: bool = False
+    """The container sees its ``/`` read-only (``--read-only``: a per-mount ``ro`` in its own
+    mountinfo, while the overlay itself stays rw)."""
 
 
 @dataclass(frozen=True, slots=True)
