@@ -192,7 +192,7 @@ def test_snapshot_json_cli(engine, make_container) -> None:
     assert snap.files_of(c.id) and snap.result("disk_files").key == c.id
     assert snap.engine is not None and snap.engine.server_version.value
     names = {r.name for r in snap.sources}
-    assert names == set(VALUE_TYPES) - {"file", "proc_detail", "network_inspect"}, names  # all but the on-demand ones
+    assert names == set(VALUE_TYPES) - {"file", "proc_detail", "network_inspect", "image"}, names  # all but the on-demand ones
     tree = snap.result("processes")
     assert tree.key == c.id and any(p.role == "init" and p.pid == got.pid.value for p in tree.value.procs)
     assert all(r.runs >= 1 for r in snap.sources) and not snap.errors, snap.errors
@@ -253,6 +253,10 @@ def test_non_root_user_in_docker_group(engine, make_container, tmp_path) -> None
     assert cg is not None and cg.memory.usage.value and cg.init_pid == got.pid.value
     net = snap.result("network").value  # Docker's account shows; entering the namespace needs root
     assert net is not None and net.links == () and net.notes[0].startswith("needs root")
+    layers = snap.result("layers").value  # the stack from docker inspect; the store's files need root
+    assert layers is not None and [lay.role for lay in layers.layers] == ["rw", "init", "image"]
+    assert layers.layers[2].diff_id and layers.layers[2].chain_id.value and layers.layers[2].size.value is None
+    assert any(n.startswith("needs root") for n in layers.notes) and not layers.init_files.value
 
 
 class _Forwarder(threading.Thread):

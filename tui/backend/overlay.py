@@ -322,8 +322,11 @@ class DirWalker:
         return not self._stack
 
     def step(self, budget_s: float) -> None:
+        """Walk on for about ``budget_s`` (at least one directory)."""
         end = time.perf_counter() + budget_s
-        while self._stack and time.perf_counter() < end:
+        first = True
+        while self._stack and (first or time.perf_counter() < end):
+            first = False
             d = self._stack.pop()
             try:
                 if self._dev is None:  # stat, not lstat: /proc/PID/root is a link to follow
