@@ -31,6 +31,7 @@ from widgets.containers import ContainerList
 from widgets.format import clean, set_border
 from widgets.header import StatusHeader
 from widgets.help import APP_COMMANDS, HelpScreen, app_help
+from widgets.image_view import open_image
 from widgets.live_table import LiveTable
 from widgets.palette import ContainerCommands
 from widgets.pane import Pane
@@ -399,6 +400,10 @@ class InternalsApp(App[None]):
             yield SystemCommand(f"{p.TITLE} {kind}", f"{p.SUMMARY} ({p.KEY})", go)
             for cmd in p.COMMANDS:
                 yield SystemCommand(cmd.title, cmd.help, partial(self.action_pane_key, p.PANE_ID, cmd.action))
+        for im in self.snapshot.images if self.snapshot is not None else ():
+            name = ", ".join(im.tags) or im.id.removeprefix("sha256:")[:12]
+            yield SystemCommand(f"Image {name}", "its config, layers and history, the containers using it",
+                                partial(self.post_message, open_image(im.id)))
 
 
 class FitTabs(TabbedContent):

@@ -11,10 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from tui.backend.model import Snapshot
-from tui.backend.model.layers import ImageRequest
-from tui.messages import OpenView
 from widgets.format import clean, human_bytes, set_border, text, when
-from widgets.image_view import ImageScreen
+from widgets.image_view import open_image
 from widgets.live_table import Column, LiveTable
 from widgets.pane import Pane
 
@@ -128,8 +126,7 @@ class EngineView(Horizontal, Pane):
     @on(LiveTable.Selected, "#engine-images")
     def _open_image(self, event: LiveTable.Selected) -> None:
         if event.key:
-            image_id = event.key
-            self.post_message(OpenView("image", ImageRequest(image_id), lambda res: ImageScreen(image_id, res)))
+            self.post_message(open_image(event.key))
 
     def show(self, snap: Snapshot, cid: str | None = None) -> None:
         """Diff a snapshot into the three tables."""

@@ -14,8 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.backend.model import SourceResult
-from tui.backend.model.layers import ImageDetail
-from tui.messages import Provenance
+from tui.backend.model.layers import ImageDetail, ImageRequest
+from tui.messages import OpenView, Provenance
 from widgets.format import human_bytes, set_border, text
 from widgets.layer_rows import COLUMNS, Row, graph_rows, row, section, stack_rows
 from widgets.live_table import LiveTable
@@ -89,3 +89,8 @@ class ImageScreen(Screen[None]):
         event.stop()
         source, label = focused_source(self, None)
         self.query_one(ProvenanceBar).show(source or f"docker image inspect {self.image_id}", label)
+
+
+def open_image(image_id: str) -> OpenView:
+    """The message that asks for one image and shows it (Engine view ``enter``, palette)."""
+    return OpenView("image", ImageRequest(image_id), lambda res: ImageScreen(image_id, res))

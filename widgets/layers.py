@@ -47,7 +47,7 @@ class LayersPane(TableFirst, Vertical, Pane):
     KEY = "6"
     SUMMARY = "The container's overlay layers: image layers, -init, writable; l/ links, lower, the mount, sizes"
     ORIGIN = "docker inspect -f '{{json .GraphDriver}}' NAME ; ls -l /var/lib/docker/overlay2/l ; mount | grep overlay"
-    SOURCES = ("layers",)
+    SOURCES = ("layers", "images")
     HELP = (("u", "count sizes: docker ps --size, du of the writable layer and of the merged view"),
             ("shift+tab", "from the table to the lines above it"))
     COMMANDS = (PaneCommand("Layers: count sizes", "docker ps --size for the container, and du of its "

@@ -18,6 +18,7 @@ import pytest
 from tui.backend.model import Snapshot
 from tui.backend.model.layers import ImageDetail, ImageRequest, LayerStack, SizeRequest
 from tui.backend.overlay import chain_ids, parse_mountinfo
+from widgets.layers import LayersPane
 
 from conftest import Engine
 from integration.test_hub import Recorder, hub_for
@@ -33,7 +34,7 @@ def stack_of(snap: Snapshot, cid: str) -> LayerStack | None:
 async def watch_layers(engine: Engine, cid: str, pred: Any = lambda v: True, size: bool = False,
                        timeout: float = 20.0) -> LayerStack:
     hub = hub_for(engine, 0.5)
-    hub.want(["layers"])
+    hub.want(LayersPane.SOURCES)
     hub.select(cid)
     async with Recorder(hub) as rec:
         await rec.wait_for(lambda s: stack_of(s, cid) is not None, timeout=timeout)

@@ -48,6 +48,19 @@ async def test_stack_mount_and_sizes_on_the_recording(lab_snapshot, wait_for) ->
         assert "GraphDriver.Data.UpperDir" in app.query_one("#provenance").source
 
 
+async def test_palette_opens_an_image(lab_snapshot, wait_for) -> None:
+    app = make_app(ReplayBackend([lab_snapshot]), Config(container="web", tab="layers"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.images, what="the images")
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["Image itui/layered:latest"].callback()
+        await wait_for(pilot, lambda: isinstance(app.screen, ImageScreen), what="the image view")
+        why = app.screen.query_one("#image-table").get_cell("why", "a").plain
+        assert "recorded snapshot" in why  # a replay has no engine to ask
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ImageScreen), what="back")
+
+
 async def test_count_sizes_and_open_an_image(engine, make_container, docker_client, wait_for) -> None:
     engine.skip_unless("docker", why="the pane is the same on every engine (tested in the integration suite); "
                        "this drives the keys")

@@ -18,7 +18,7 @@ from typing import Any
 
 import docker
 
-from .collect import ALL, Context, SourceState, Unavailable
+from .collect import Context, SourceState, Unavailable
 from .model import Container, Sourced, inspect_source
 from .model.layers import (
     EngineSizes, HistoryLine, ImageDetail, ImageRequest, Layer, LayerStack, OverlayMount, SizeRequest,
@@ -29,7 +29,6 @@ from .overlay import (
 )
 
 EVERY_S = 10.0
-IMAGES_TTL_S = 15.0
 SIZE_SLICE_S = 0.08
 """CPU a sizing run may spend before it publishes its progress."""
 SIZE_AGAIN_S = 0.3
@@ -47,13 +46,11 @@ def store_kind(driver: str, snapshotter: bool, product: str) -> str:
 
 
 class _Images:
-    """Image inspects (cached by ID: an image never changes), history and the image list."""
+    """Image inspects and histories, cached by ID (an image never changes)."""
 
     def __init__(self) -> None:
         self.inspect: dict[str, dict[str, Any] | None] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}
-        self.listed: list[str] = []
-        self.listed_at = -1e9
 
     def get(self, api: Any, image_id: str) -> dict[str, Any] | None:
         if image_id not in self.inspect:
@@ -71,14 +68,10 @@ class _Images:
                 return []
         return self.history.get(image_id, [])
 
-    def all_ids(self, api: Any) -> list[str]:
-        now = time.monotonic()
-        if api is not None and now - self.listed_at > IMAGES_TTL_S:
-            self.listed = [i.get("Id") or "" for i in api.images()]
-            self.listed_at = now
-            for gone in set(self.inspect) - set(self.listed):
-                self.inspect.pop(gone, None)
-        return self.listed
+    def forget_except(self, ids: set[str]) -> None:
+        for gone in set(self.inspect) - ids:
+            self.inspect.pop(gone, None)
+            self.history.pop(gone, None)
 
 
 def _images(state: SourceState) -> _Images:
@@ -231,7 +224,9 @@ def _shared(ctx: Context, state: SourceState, chains: list[str], own_image: str,
     images = _images(state)
     users: dict[str, list[str]] = {c: [] for c in chains}
     by_image: dict[str, set[str]] = {}
-    for iid in images.all_ids(ctx.api):
+    listed = [i.id for i in ctx.value("images", ())]
+    images.forget_except(set(listed) | {own_image})
+    for iid in listed:
         img = images.get(ctx.api, iid)
         mine = set(chain_ids(_diff_ids(img))) & set(chains)
         by_image[iid] = mine
@@ -461,9 +456,6 @@ def collect_layers(ctx: Context, state: SourceState) -> LayerStack:
     c = ctx.selected
     if c is None or c.detail is None:
         raise Unavailable("waiting for docker inspect")
-    images = _images(state)
-    if c.id in ctx.touched or ALL in ctx.touched:
-        images.listed_at = -1e9
     stack = build_stack(ctx, state, dict(c.detail.graph_data), c.detail.image_id.value, c)
     req = ctx.arg
     sizing: _Sizing | None = state.cache.get("sizing")

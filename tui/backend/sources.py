@@ -49,7 +49,7 @@ SOURCES: tuple[Source, ...] = (
            watch=network.LinkWatch),
     Source("network_inspect", network_host.collect_network_inspect, FileView, on_demand=True),
     Source("layers", layers.collect_layers, LayerStack, every=layers.EVERY_S, scope="selected",
-           events=docker_api.CONTAINER_EVENTS, after=("containers",), needs_local=True),
+           events=docker_api.CONTAINER_EVENTS, after=("containers", "images"), needs_local=True),
     Source("image", layers.collect_image, ImageDetail, on_demand=True, needs_local=True),
     Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
            needs_engine=False, samples=2),
