@@ -24,6 +24,7 @@ Everything it starts (containers labelled ``internals-tui.bench=1``, host sleeps
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -85,6 +86,25 @@ def tree_cost(client: Any, n: int, runs: int, name: str = "processes") -> dict[s
         c.remove(force=True)
 
 
+def layers_cost(client: Any, runs: int) -> dict[str, Any]:
+    """Refresh cost of the ``layers`` source for a container of the 5-layer test image."""
+    c = client.containers.run("itui/layered:latest", ["sleep 100000"], detach=True, labels=LABEL,
+                              name=f"bench-layers-{os.getpid()}")
+    try:
+        hub = Hub(HubConfig())
+        hub.selected = c.id
+        snap = hub.collect_once(settle=0.1)
+        source = next(s for s in SOURCES if s.name == "layers")
+        ctx = dataclasses.replace(hub._context(frozenset(), None), api=client.api, engine=snap.engine)  # link closed
+        state = SourceState()
+        value: list[Any] = []
+        out = cpu_ms(lambda: value.append(source.collect(ctx, state)), runs)
+        out["layers"] = len(value[-1].layers)
+        return out
+    finally:
+        c.remove(force=True)
+
+
 def host_cost(target: int, runs: int, name: str = "host_processes") -> dict[str, Any]:
     """Refresh cost of a host-wide source (``host_processes``, ``host_namespaces``) with at
     least ``target`` host processes."""
@@ -131,7 +151,8 @@ def main() -> int:
               "cgroup_10": tree_cost(client, 10, args.runs, "cgroup"), "cgroup_200": tree_cost(client, 200, args.runs, "cgroup"),
               "host_cgroups": host_cost(0, args.runs, "host_cgroups"),
               "network_10": tree_cost(client, 10, args.runs, "network"),
-              "host_network": host_cost(0, args.runs, "host_network")}
+              "host_network": host_cost(0, args.runs, "host_network"),
+              "layers": layers_cost(client, args.runs)}
     if args.json:
         print(json.dumps(result, indent=1))
     else:

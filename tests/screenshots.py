@@ -4,7 +4,7 @@ Starts a few demo containers (label ``internals-tui.demo=1``), drives the real a
 live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
 processes view, the Namespaces tab for a default and a ``--network container:`` case, the Cgroups tab of a
 throttled ``--cpus 0.5`` burner and the host cgroups view, the Network tab's pairing and the host
-network view) and converts them to PNG with
+network view, the Layers tab and the image view) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
 and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
 too (each engine's own process chain).
@@ -126,6 +126,30 @@ async def shoot() -> list[str]:
         await pilot.press("z", "I")
         await pilot.pause(1.5)
         saved.append(app.save_screenshot("host-network.svg", OUT))
+        await pilot.press("escape")
+        client.containers.get(web.id).exec_run(["sh", "-c", "mkdir -p /var/www && echo hello > /var/www/index.html"])
+        app.jump_to(web.id)
+        await pilot.press("6")
+        await wait_for(pilot, lambda: (r := app.snapshot.result("layers")) is not None and r.key == web.id
+                       and r.value is not None and r.value.mount is not None)
+        await pilot.press("tab", "z", "u")
+        await wait_for(pilot, lambda: (v := app.snapshot.result("layers").value).usage is not None
+                       and v.engine_sizes is not None and v.usage and all(u.done for u in v.usage))
+        await pilot.pause(0.5)
+        saved.append(app.save_screenshot("layers.svg", OUT))
+        await pilot.press("G")
+        await pilot.pause(0.3)
+        saved.append(app.save_screenshot("layers-mount-sizes.svg", OUT))
+        await pilot.press("z", "e")
+        await pilot.pause(0.8)
+        images = app.screen.query_one("#engine-images")
+        layered = next(im.id for im in app.snapshot.images if "itui/layered:latest" in im.tags)
+        images.focus()
+        images.move_cursor(key=layered)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImageScreen")
+        await pilot.pause(0.5)
+        saved.append(app.save_screenshot("image-view.svg", OUT))
     return saved
 
 

@@ -199,7 +199,7 @@ def size_rows(stack: LayerStack, counting_key: str = "u") -> list[Row]:
 def graph_rows(stack: LayerStack) -> list[Row]:
     if not stack.graph.value:
         return []
-    rows = [section("GraphDriver", "docker inspect -f '{{json .GraphDriver.Data}}'")]
+    rows = [section("GraphDriver", stack.graph.source)]
     container = any(lay.role == "rw" for lay in stack.layers)
     what = {"LowerDir": "read-only layers, top first", "UpperDir": "writable layer" if container else "the image's top layer",
             "MergedDir": "the container's / while it runs" if container else "none: an image is never mounted",

@@ -189,7 +189,7 @@ def _label_podman(b: _Build, image_layers: list[dict[str, Any]]) -> str:
             lay["problems"].append(f"layers.json diff-digest {digest[:19]}… differs from the image's")
         size = ent.get("diff-size")
         lay["size"] = Sourced(int(size) if isinstance(size, int) else None,
-                              f"jq '.[] | select(.id==\"{lay['dir_id'][:12]}…\")' {path}")
+                              f"jq '.[] | select(.id==\"{lay['dir_id']}\")' {path}")
     return path
 
 
