@@ -71,7 +71,8 @@ def _layer_rows(lay: Layer, stack: LayerStack, made_by: HistoryLine | None, now:
             "init": Text("Docker's files for this container: hosts, resolv.conf …", style="dim")}.get(lay.role)
     if what is None:
         what = _history_text(made_by) if made_by is not None else Text("")
-    rows = [row(k, Text(label, style=style), f"{store}/{short_id(lay.dir_id, 16)}", size, what,
+    where = f"{store}/{short_id(lay.dir_id, 16)}" if lay.dir_id else Text("snapshot named in bbolt only", style="dim")
+    rows = [row(k, Text(label, style=style), where, size, what,
                 lay.directory.source)]
     if lay.short.value:
         ok = lay.short_target == f"../{lay.dir_id}/diff"

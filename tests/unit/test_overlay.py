@@ -169,7 +169,9 @@ def test_containerd_store_stopped_container_says_why_there_is_no_stack(tmp_path)
                   engine=engine, containers=(c,), selected=c)
     v = build_stack(ctx, SourceState(), {}, image["Id"], c)
     assert v.mount is None and "no overlay mount" in v.mount_note
-    assert not v.layers and any("bbolt" in n and "while it runs" in n for n in v.notes)
+    assert any("bbolt" in n and "while it runs" in n for n in v.notes)
+    assert [(lay.role, lay.position, lay.dir_id) for lay in v.layers] == [("image", 2, ""), ("image", 1, ""), ("image", 0, "")]
+    assert [lay.chain_id.value for lay in v.layers] == chain_ids(D)[::-1]  # IDs still computed
 
 
 def test_containerd_sizes_count_allocated_blocks_where_the_store_records_none(tmp_path) -> None:
@@ -293,3 +295,23 @@ def test_init_layer_listing(tmp_path) -> None:
     (tmp_path / "dev" / "pts").mkdir(parents=True)
     assert list_tree(str(tmp_path)) == (".dockerenv", "dev/", "dev/pts/", "etc/", "etc/hostname", "etc/hosts",
                                         "etc/mtab", "etc/resolv.conf")
+
+
+def test_containerd_store_image_view_lists_layers_without_directories(tmp_path) -> None:
+    """An image inspect on API ≥ 1.52 has no GraphDriver: the layers, IDs and history still show;
+    which snapshot holds each is said to live in bbolt."""
+    from tui.backend.layers import collect_image
+    from tui.backend.model.layers import ImageRequest
+    paths = containerd_tree(tmp_path, relative=False)
+    engine = engine_from_api("", {"Version": "29.0.0"}, containerd_info())
+    image = {"Id": "sha256:" + "1" * 64, "RepoTags": ["app:1"], "RootFS": {"Layers": D},
+             "Config": {"Cmd": ["app"], "Env": ["PATH=/bin", "SECRET=x"]}, "Os": "linux", "Architecture": "arm64"}
+    hist = [{"Created": 2, "CreatedBy": "RUN b", "Size": 20}, {"Created": 1, "CreatedBy": "COPY a /a", "Size": 10},
+            {"Created": 0, "CreatedBy": "", "Size": 900}]
+    ctx = Context(paths=paths, interval=1.0, endpoint="", api=RecordedApi({image["Id"]: image}, hist),
+                  engine=engine, arg=ImageRequest(image["Id"]))
+    im = collect_image(ctx, SourceState())
+    assert im.platform == "linux/arm64" and im.env_names == ("PATH", "SECRET") and im.cmd == ("app",)
+    assert im.stack is not None and im.stack.store == "containerd" and im.stack.mount is None
+    assert [lay.position for lay in im.stack.layers] == [2, 1, 0] and not any(lay.dir_id for lay in im.stack.layers)
+    assert [h.layer for h in im.stack.history] == [0, 1, 2]

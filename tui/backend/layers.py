@@ -269,7 +269,9 @@ def build_stack(ctx: Context, state: SourceState, graph: dict[str, str], image_i
     upper, lower = _graph_dirs(graph)
     store_root = os.path.dirname(upper) if upper else os.path.join(root, {"podman": "overlay"}.get(store, "overlay2"))
     if store == "containerd":
-        upper, lower, store_root = _containerd_dirs(found, b)
+        upper, lower, store_root = _containerd_dirs(found, b, container is None)
+        if found is None:
+            lower = [""] * len(diff_ids)  # the image's layers, their snapshots unnamed
     init_files: Sourced[tuple[str, ...]] = Sourced(())
     if container is not None and upper:
         b.add("rw", upper, inspect_source(name, ".GraphDriver.Data.UpperDir") if store != "containerd"
@@ -295,6 +297,29 @@ def build_stack(ctx: Context, state: SourceState, graph: dict[str, str], image_i
         image_layers.append(lay)
     if diff_ids and len(diff_ids) != n:
         b.notes.append(f"the image has {len(diff_ids)} layers, the stack below it {n}")
+    metadata = _label_store(b, container, image_layers, chains, store_root)
+    own_chains = [lay["chain_id"].value for lay in image_layers if "chain_id" in lay]
+    users = _shared(ctx, state, own_chains, image_id, container.id if container else "") if own_chains else {}
+    for lay in image_layers:
+        if "chain_id" in lay:
+            lay["shared_with"] = tuple(users.get(lay["chain_id"].value, ()))
+    mount = _name_mount(found, b, store_root) if found is not None else None
+    history, how = _history(ctx, state, store, root, image_id, len(image_layers)) if image is not None else ((), "")
+    return LayerStack(driver=Sourced(driver, inspect_source(name, ".GraphDriver.Name") if container is not None
+                                     else e.storage_driver.source),
+                      store=store, store_root=store_root,
+                      backing_fs=dict(e.driver_status).get("Backing Filesystem", ""),
+                      graph=Sourced(tuple(sorted(graph.items())), gsrc), image_id=image_id,
+                      image_ref=_tag(image, image_id) if image_id else "",
+                      layers=_freeze(b), history=history, history_source=f"docker image history --no-trunc {_tag(image, image_id)}"
+                      if history else "", history_matched=how, init_files=init_files, mount=mount,
+                      mount_note=mount_note, notes=tuple(b.notes), metadata=metadata)
+
+
+def _label_store(b: _Build, container: Container | None, image_layers: list[dict[str, Any]], chains: list[str],
+                 store_root: str) -> str:
+    """Label the layers from the store's own metadata and links; returns where that metadata is."""
+    store, root = b.store, b.root
     metadata = ""
     try:
         if store == "overlay2":
@@ -317,31 +342,16 @@ def build_stack(ctx: Context, state: SourceState, graph: dict[str, str], image_i
     except PermissionError:
         b.notes.append(f"needs root: {root} is readable by root only — the stack comes from docker inspect; "
                        "cache IDs, l/ links, lower files and layer sizes need root")
-    own_chains = [lay["chain_id"].value for lay in image_layers if "chain_id" in lay]
-    users = _shared(ctx, state, own_chains, image_id, container.id if container else "") if own_chains else {}
-    for lay in image_layers:
-        if "chain_id" in lay:
-            lay["shared_with"] = tuple(users.get(lay["chain_id"].value, ()))
-    mount = _name_mount(found, b, store_root) if found is not None else None
-    history, how = _history(ctx, state, store, root, image_id, len(image_layers)) if image is not None else ((), "")
-    return LayerStack(driver=Sourced(driver, inspect_source(name, ".GraphDriver.Name") if container is not None
-                                     else e.storage_driver.source),
-                      store=store, store_root=store_root,
-                      backing_fs=dict(e.driver_status).get("Backing Filesystem", ""),
-                      graph=Sourced(tuple(sorted(graph.items())), gsrc), image_id=image_id,
-                      image_ref=_tag(image, image_id) if image_id else "",
-                      layers=_freeze(b), history=history, history_source=f"docker image history --no-trunc {_tag(image, image_id)}"
-                      if history else "", history_matched=how, init_files=init_files, mount=mount,
-                      mount_note=mount_note, notes=tuple(b.notes), metadata=metadata)
+    return metadata
 
 
-def _containerd_dirs(found: _Found | None, b: _Build) -> tuple[str, list[str], str]:
+def _containerd_dirs(found: _Found | None, b: _Build, image: bool) -> tuple[str, list[str], str]:
     """The containerd store has no GraphDriver: the stack is the mount's (``lowerdir[0]`` the
     ``-init`` snapshot, then the image top to bottom; relative entries under ``snapshots/``)."""
     if found is None:
         b.notes.append("containerd image store: each layer's snapshot is named in containerd's bbolt "
-                       "databases; this app reads the stack from the container's overlay mount, which exists "
-                       "only while it runs")
+                       "databases; this app finds them in a container's overlay mount"
+                       + ("" if image else ", which exists only while it runs"))
         return "", [], ""
     m = overlay_mount(found.line, found.mountinfo, "", {})
 
@@ -442,7 +452,7 @@ def _start_sizing(ctx: Context, stack: LayerStack, c: Container, req: SizeReques
         diff = os.path.join(lay.directory.value, "fs" if stack.store == "containerd" else "diff")
         if lay.role == "rw":
             sizing.walkers.append(DirWalker("writable layer (diff)", diff, at(diff, droot), f"du -s --apparent-size {diff}"))
-        elif lay.size.value is None and root:
+        elif lay.size.value is None and root and lay.directory.value:
             sizing.walkers.append(DirWalker(f"{lay.role} layer", diff, at(diff, droot), f"du -s {diff}"))
     if c.live and c.pid.value > 0:
         merged = f"/proc/{c.pid.value}/root"
