@@ -144,7 +144,8 @@ def mount_rows(stack: LayerStack) -> list[Row]:
         rows.append(row("mount:none", "—", Text(stack.mount_note or "not mounted", style="yellow")))
         return rows
     src = f"grep ' {m.mount_point} ' {m.mountinfo}"
-    where = "on the host" if m.mountinfo == "/proc/self/mountinfo" else "in the container's mount namespace only"
+    where = "on the host" if m.mountinfo == "/proc/self/mountinfo" else \
+        "not in the host's mount table: mounted in the engine's own mount namespace"
     rows.append(row("mount:point", "mounted", in_store(m.mount_point, stack), m.fstype, Text(f"{m.mountinfo} ({where})", style="dim"), src))
     for i, e in enumerate(m.lowerdir):
         shown = in_store(e.raw, stack) if e.raw == e.path else f"{e.raw} = {in_store(e.path, stack)}"
@@ -165,8 +166,10 @@ def mount_rows(stack: LayerStack) -> list[Row]:
     return rows
 
 
-def size_rows(stack: LayerStack, counting_key: str = "u") -> list[Row]:
-    rows = [section("Sizes", f"docker ps --size, du of diff and of merged ({counting_key}: count)")]
+def size_rows(stack: LayerStack, now: float, counting_key: str = "u") -> list[Row]:
+    when_counted = f"counted {when(stack.sizes_at, now)}; {counting_key}: again" if stack.sizes_at else \
+        f"{counting_key}: count"
+    rows = [section("Sizes", f"docker ps --size, du of diff and of merged ({when_counted})")]
     es = stack.engine_sizes
     image_total = sum(lay.size.value or 0 for lay in stack.layers if lay.role == "image")
     if es is not None:

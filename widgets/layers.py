@@ -98,7 +98,7 @@ class LayersPane(TableFirst, Vertical, Pane):
         self._facts = {k: (src, label) for k, label, _, src, _ in lines}
         facts.set_rows((k, (Text(label, style="bold"), text(val, style=style))) for k, label, val, _, style in lines)
         facts.styles.height = len(lines) + 1
-        rows = stack_rows(v, snap.taken_at) + init_rows(v) + mount_rows(v) + size_rows(v) + graph_rows(v)
+        rows = stack_rows(v, snap.taken_at) + init_rows(v) + mount_rows(v) + size_rows(v, snap.taken_at) + graph_rows(v)
         self._sources = {k: (src, k.split(":")[0]) for k, _, src in rows if src}
         self.table.set_rows((k, cells) for k, cells, _ in rows)
         n = sum(1 for lay in v.layers if lay.role == "image")

@@ -259,6 +259,9 @@ def build_stack(ctx: Context, state: SourceState, graph: dict[str, str], image_i
     image = images.get(ctx.api, image_id) if image_id else None
     diff_ids = _diff_ids(image)
     chains = chain_ids(diff_ids)
+    if store == "podman" and container is not None:
+        b.notes.append("Podman makes no -init layer: the container's /etc/hosts, hostname and resolv.conf are "
+                       "bind mounts from its userdata directory")
     if image is None and image_id:
         b.notes.append(f"image {image_id.removeprefix('sha256:')[:12]} is gone (docker rmi -f): its layers stay "
                        "on disk while a container uses them; IDs below come from the store's metadata")
@@ -435,8 +438,13 @@ class _Sizing:
         self.asked_at = time.time()
 
 
-def _start_sizing(ctx: Context, stack: LayerStack, c: Container, req: SizeRequest) -> _Sizing:
+def _start_sizing(ctx: Context, stack: LayerStack, c: Container, req: SizeRequest,
+                  before: _Sizing | None) -> _Sizing:
+    """A new count; an image layer counted before is kept (image layers never change)."""
     sizing = _Sizing(c.id, req.seq)
+    image_dirs = {os.path.join(lay.directory.value, "fs" if stack.store == "containerd" else "diff")
+                  for lay in stack.layers if lay.role == "image"}
+    kept = {w.path: w for w in before.walkers if w.done and not w.error and w.path in image_dirs} if before else {}
     try:
         items = ctx.api.containers(all=True, size=True, filters={"id": c.id}) if ctx.api is not None else []
     except docker.errors.APIError:
@@ -453,7 +461,8 @@ def _start_sizing(ctx: Context, stack: LayerStack, c: Container, req: SizeReques
         if lay.role == "rw":
             sizing.walkers.append(DirWalker("writable layer (diff)", diff, at(diff, droot), f"du -s --apparent-size {diff}"))
         elif lay.size.value is None and root and lay.directory.value:
-            sizing.walkers.append(DirWalker(f"{lay.role} layer", diff, at(diff, droot), f"du -s {diff}"))
+            sizing.walkers.append(kept.get(diff) or DirWalker(f"{lay.role} layer", diff, at(diff, droot),
+                                                              f"du -s {diff}"))
     if c.live and c.pid.value > 0:
         merged = f"/proc/{c.pid.value}/root"
         sizing.walkers.append(DirWalker("merged view (the container's /)", merged, ctx.paths.host(merged),
@@ -470,7 +479,7 @@ def collect_layers(ctx: Context, state: SourceState) -> LayerStack:
     req = ctx.arg
     sizing: _Sizing | None = state.cache.get("sizing")
     if isinstance(req, SizeRequest) and req.cid == c.id and (sizing is None or sizing.seq != req.seq):
-        sizing = state.cache["sizing"] = _start_sizing(ctx, stack, c, req)
+        sizing = state.cache["sizing"] = _start_sizing(ctx, stack, c, req, sizing)
     if sizing is None or sizing.cid != c.id:
         return stack
     left = [w for w in sizing.walkers if not w.done]
@@ -486,7 +495,8 @@ def collect_layers(ctx: Context, state: SourceState) -> LayerStack:
         if u is not None and u.done and not u.error and lay.size.value is None:
             lay = replace(lay, size=Sourced(u.allocated if stack.store == "containerd" else u.apparent, u.source))
         layers.append(lay)
-    return replace(stack, layers=tuple(layers), usage=tuple(usage.values()), engine_sizes=sizing.engine)
+    return replace(stack, layers=tuple(layers), usage=tuple(usage.values()), engine_sizes=sizing.engine,
+                   sizes_at=sizing.asked_at)
 
 
 def collect_image(ctx: Context, state: SourceState) -> ImageDetail:

@@ -139,6 +139,8 @@ class LayerStack:
     """Why there is no mount line (stopped, needs root …)."""
     usage: tuple[DirUsage, ...] = ()
     engine_sizes: EngineSizes | None = None
+    sizes_at: float | None = None
+    """When the sizes were asked for (``u``): they stay until asked again."""
     notes: tuple[str, ...] = ()
     metadata: str = ""
     """Where the layer metadata was read (``…/image/overlay2/layerdb``, ``…/overlay-layers/layers.json``)."""
