@@ -315,3 +315,23 @@ def test_containerd_store_image_view_lists_layers_without_directories(tmp_path) 
     assert im.stack is not None and im.stack.store == "containerd" and im.stack.mount is None
     assert [lay.position for lay in im.stack.layers] == [2, 1, 0] and not any(lay.dir_id for lay in im.stack.layers)
     assert [h.layer for h in im.stack.history] == [0, 1, 2]
+
+
+def test_store_kinds() -> None:
+    assert store_kind("overlay2", False, "Docker") == "overlay2"
+    assert store_kind("fuse-overlayfs", False, "Docker") == "overlay2"  # the same l/ layout, image/fuse-overlayfs
+    assert store_kind("overlay", False, "Podman") == "podman"
+    assert store_kind("overlayfs", True, "Docker") == store_kind("overlayfs", False, "Docker") == "containerd"
+    assert store_kind("vfs", False, "Docker") == store_kind("btrfs", False, "Docker") == ""
+
+
+def test_a_store_this_tab_does_not_read_says_so(tmp_path) -> None:
+    from tui.backend.collect import Unavailable
+    engine = engine_from_api("", {"Version": "20.10.24"}, {"Driver": "vfs", "DockerRootDir": "/var/lib/docker"})
+    i = {"Id": CID, "Name": "/web", "Image": "sha256:" + "1" * 64, "State": {"Status": "exited"}, "Config": {},
+         "HostConfig": {}, "GraphDriver": {"Name": "vfs", "Data": {}}}
+    c = container_from_list({"Id": CID, "Names": ["/web"], "State": "exited"}, i)
+    ctx = Context(paths=HostPaths(proc=str(tmp_path)), interval=1.0, endpoint="", api=RecordedApi({}, []),
+                  engine=engine, containers=(c,), selected=c)
+    with pytest.raises(Unavailable, match="storage driver vfs"):
+        collect_layers(ctx, SourceState())

@@ -12,33 +12,30 @@ from __future__ import annotations
 
 import os
 import shlex
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import docker
 
+from . import layer_sizes
 from .collect import Context, SourceState, Unavailable
 from .model import Container, Sourced, inspect_source
 from .model.layers import (
-    EngineSizes, HistoryLine, ImageDetail, ImageRequest, Layer, LayerStack, OverlayMount, SizeRequest,
+    HistoryLine, ImageDetail, ImageRequest, Layer, LayerStack, OverlayMount,
 )
 from .overlay import (
-    DirWalker, MountLine, chain_ids, docker_image_config, is_overlay, layerdb_chain, layerdb_mount, list_tree,
+    MountLine, chain_ids, docker_image_config, is_overlay, layerdb_chain, layerdb_mount, list_tree,
     match_history, overlay_mount, parse_mountinfo, podman_image_config, podman_layers, read_small, readlink,
 )
 
 EVERY_S = 10.0
-SIZE_SLICE_S = 0.08
-"""CPU a sizing run may spend before it publishes its progress."""
-SIZE_AGAIN_S = 0.3
 
 
 def store_kind(driver: str, snapshotter: bool, product: str) -> str:
     """``overlay2``, ``podman``, ``containerd`` — or empty for a store this tab does not read."""
-    if snapshotter or driver in ("overlayfs", "stargz", "fuse-overlayfs") and product != "Podman":
+    if snapshotter or driver in ("overlayfs", "stargz") and product != "Podman":
         return "containerd"
-    if driver == "overlay2":
+    if driver in ("overlay2", "fuse-overlayfs"):  # Docker's graphdrivers with the l/ layout
         return "overlay2"
     if driver == "overlay" and product == "Podman":
         return "podman"
@@ -90,8 +87,10 @@ def _tag(image: dict[str, Any] | None, image_id: str) -> str:
 class _Build:
     """One stack being put together: layers top to bottom, problems and notes as found."""
 
-    def __init__(self, ctx: Context, store: str, root: str) -> None:
+    def __init__(self, ctx: Context, store: str, root: str, driver: str) -> None:
         self.ctx, self.store, self.root = ctx, store, root
+        self.image_root = os.path.join(root, "image", driver)
+        """Docker's layer and image metadata (``image/overlay2``: layerdb, imagedb)."""
         self.notes: list[str] = []
         self.layers: list[dict[str, Any]] = []
 
@@ -154,7 +153,7 @@ def _label_links(b: _Build, store_root: str) -> None:
 
 def _label_overlay2(b: _Build, image_layers: list[dict[str, Any]], top_chain: str, chains: list[str]) -> str:
     """Labels from ``layerdb``: cache-id (must be the directory), chain ID, diff ID, size."""
-    image_root = os.path.join(b.root, "image", "overlay2")
+    image_root = b.image_root
     walked = layerdb_chain(b.at(image_root), top_chain)
     layerdb = os.path.join(image_root, "layerdb", "sha256")
     for lay, ent in zip(image_layers, walked):
@@ -202,18 +201,17 @@ def _freeze(b: _Build) -> tuple[Layer, ...]:
     return tuple(out)
 
 
-def _history(ctx: Context, state: SourceState, store: str, root: str, image_id: str,
+def _history(ctx: Context, state: SourceState, b: _Build, image_id: str,
              n_layers: int) -> tuple[tuple[HistoryLine, ...], str]:
     api_history = _images(state).history_of(ctx.api, image_id)
     if not api_history:
         return (), ""
     config = None
     try:
-        if store == "overlay2":
-            config = docker_image_config(ctx.paths.in_docker_root(os.path.join(root, "image", "overlay2"), root),
-                                         image_id)
-        elif store == "podman":
-            config = podman_image_config(ctx.paths.in_docker_root(root, root), image_id)
+        if b.store == "overlay2":
+            config = docker_image_config(b.at(b.image_root), image_id)
+        elif b.store == "podman":
+            config = podman_image_config(b.at(b.root), image_id)
     except PermissionError:
         config = None
     return match_history(api_history, config, n_layers)
@@ -254,7 +252,7 @@ def build_stack(ctx: Context, state: SourceState, graph: dict[str, str], image_i
         raise Unavailable(f"storage driver {driver or 'unknown'}: this tab reads overlay2, Podman's overlay "
                           "and the containerd image store")
     root = e.docker_root_dir.value
-    b = _Build(ctx, store, root)
+    b = _Build(ctx, store, root, driver)
     images = _images(state)
     image = images.get(ctx.api, image_id) if image_id else None
     diff_ids = _diff_ids(image)
@@ -307,7 +305,7 @@ def build_stack(ctx: Context, state: SourceState, graph: dict[str, str], image_i
         if "chain_id" in lay:
             lay["shared_with"] = tuple(users.get(lay["chain_id"].value, ()))
     mount = _name_mount(found, b, store_root) if found is not None else None
-    history, how = _history(ctx, state, store, root, image_id, len(image_layers)) if image is not None else ((), "")
+    history, how = _history(ctx, state, b, image_id, len(image_layers)) if image is not None else ((), "")
     return LayerStack(driver=Sourced(driver, inspect_source(name, ".GraphDriver.Name") if container is not None
                                      else e.storage_driver.source),
                       store=store, store_root=store_root,
@@ -328,7 +326,7 @@ def _label_store(b: _Build, container: Container | None, image_layers: list[dict
         if store == "overlay2":
             top = chains[-1] if chains else ""
             if container is not None:
-                ids = layerdb_mount(b.at(os.path.join(root, "image", "overlay2")), container.id)
+                ids = layerdb_mount(b.at(b.image_root), container.id)
                 if ids is not None:
                     mount_id, init_id, top = ids
                     for lay in b.layers:
@@ -416,6 +414,10 @@ def _name_mount(found: _Found, b: _Build, store_root: str) -> OverlayMount:
         if short is not None:
             names[os.path.join(store_root, "l", short.value)] = key
     mount = overlay_mount(found.line, found.mountinfo, store_root, names, found.read_only)
+    if found.line.fstype.startswith("fuse."):
+        b.notes.append("fuse-overlayfs: mountinfo does not show a FUSE mount's layers (no lowerdir); "
+                       "the stack comes from docker inspect")
+        return mount
     want = [x["role"] if x["role"] != "image" else f"image:{x['position']}" for x in b.layers if x["role"] != "rw"]
     got = [e.layer for e in mount.lowerdir]
     if b.layers and got != want:
@@ -426,77 +428,13 @@ def _name_mount(found: _Found, b: _Build, store_root: str) -> OverlayMount:
 
 # ---------------------------------------------------------------- sources
 
-class _Sizing:
-    """The sizes asked for one container (``u``): ``docker ps --size`` and ``du`` of its writable
-    layer, of its merged view, and of each layer the store records no size for. Kept until
-    asked again; the walks advance a slice per run."""
-
-    def __init__(self, cid: str, seq: int) -> None:
-        self.cid, self.seq = cid, seq
-        self.walkers: list[DirWalker] = []
-        self.engine: EngineSizes | None = None
-        self.asked_at = time.time()
-
-
-def _start_sizing(ctx: Context, stack: LayerStack, c: Container, req: SizeRequest,
-                  before: _Sizing | None) -> _Sizing:
-    """A new count; an image layer counted before is kept (image layers never change)."""
-    sizing = _Sizing(c.id, req.seq)
-    image_dirs = {os.path.join(lay.directory.value, "fs" if stack.store == "containerd" else "diff")
-                  for lay in stack.layers if lay.role == "image"}
-    kept = {w.path: w for w in before.walkers if w.done and not w.error and w.path in image_dirs} if before else {}
-    try:
-        items = ctx.api.containers(all=True, size=True, filters={"id": c.id}) if ctx.api is not None else []
-    except docker.errors.APIError:
-        items = []
-    if items:
-        it = items[0]  # the engine omits SizeRw when it is 0
-        sizing.engine = EngineSizes(int(it.get("SizeRw") or 0), it.get("SizeRootFs"),
-                                    f"docker ps --size --no-trunc --filter id={c.id}")
-    root = stack.store_root
-    at = ctx.paths.in_docker_root
-    droot = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
-    for lay in stack.layers:
-        diff = os.path.join(lay.directory.value, "fs" if stack.store == "containerd" else "diff")
-        if lay.role == "rw":
-            sizing.walkers.append(DirWalker("writable layer (diff)", diff, at(diff, droot), f"du -s --apparent-size {diff}"))
-        elif lay.size.value is None and root and lay.directory.value:
-            sizing.walkers.append(kept.get(diff) or DirWalker(f"{lay.role} layer", diff, at(diff, droot),
-                                                              f"du -s {diff}"))
-    if c.live and c.pid.value > 0:
-        merged = f"/proc/{c.pid.value}/root"
-        sizing.walkers.append(DirWalker("merged view (the container's /)", merged, ctx.paths.host(merged),
-                                        f"du -sx --apparent-size {merged}/"))
-    return sizing
-
-
 def collect_layers(ctx: Context, state: SourceState) -> LayerStack:
-    """The selected container's stack; with a :class:`SizeRequest`, its sizes counted in slices."""
+    """The selected container's stack; with a :class:`SizeRequest`, its sizes (``layer_sizes``)."""
     c = ctx.selected
     if c is None or c.detail is None:
         raise Unavailable("waiting for docker inspect")
     stack = build_stack(ctx, state, dict(c.detail.graph_data), c.detail.image_id.value, c)
-    req = ctx.arg
-    sizing: _Sizing | None = state.cache.get("sizing")
-    if isinstance(req, SizeRequest) and req.cid == c.id and (sizing is None or sizing.seq != req.seq):
-        sizing = state.cache["sizing"] = _start_sizing(ctx, stack, c, req, sizing)
-    if sizing is None or sizing.cid != c.id:
-        return stack
-    left = [w for w in sizing.walkers if not w.done]
-    for w in left:
-        w.step(SIZE_SLICE_S / len(left))
-    if any(not w.done for w in sizing.walkers):
-        state.next_in = SIZE_AGAIN_S
-    usage = {u.path: u for u in (w.usage() for w in sizing.walkers)}
-    sub = "fs" if stack.store == "containerd" else "diff"
-    layers = []
-    for lay in stack.layers:  # a counted layer's size, where the store records none
-        u = usage.get(os.path.join(lay.directory.value, sub))
-        if u is not None and u.done and not u.error and lay.size.value is None:
-            lay = replace(lay, size=Sourced(u.allocated if stack.store == "containerd" else u.apparent, u.source))
-        layers.append(lay)
-    return replace(stack, layers=tuple(layers), usage=tuple(usage.values()), engine_sizes=sizing.engine,
-                   sizes_at=sizing.asked_at)
+    return layer_sizes.apply(ctx, state, stack, c)
 
 
 def collect_image(ctx: Context, state: SourceState) -> ImageDetail:
