@@ -59,6 +59,8 @@ class Config:
     tab: str | None = None
     read_only: bool = False
     theme: str = "textual-dark"
+    path: str = ""
+    """``--path``: a path inside the selected container to open in the Files tab."""
 
 
 def pane_bindings() -> list[BindingType]:
@@ -159,6 +161,9 @@ class InternalsApp(App[None]):
         self.container_list.table.focus()
         if self.config.container:
             self.container_list.select(self.config.container)
+        if self.config.path:
+            files: Any = self.pane("files")
+            files.open_path(self.config.path)
         pane = find(self.config.tab) if self.config.tab else None  # the command line checked the name
         if pane is not None:
             (self.action_view if pane.SCREEN else self.action_tab)(pane.PANE_ID)

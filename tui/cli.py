@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--container", metavar="NAME", help="start with this container selected")
     p.add_argument("--tab", metavar="NAME",
                    help="open on this pane: overview, events, engine, … (`internals-tui --container web --tab events`)")
+    p.add_argument("--path", metavar="PATH",
+                   help="with --container: open the Files tab at this path inside the container "
+                        "(`internals-tui --container web --path /etc/hosts`)")
     p.add_argument("--read-only", action="store_true",
                    help="never change anything, not even through the Docker API")
     p.add_argument("--replay", metavar="FILE",
@@ -84,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         names = ", ".join(p.PANE_ID for p in PANES)
         print(f"internals-tui: no pane called {args.tab!r} (one of: {names})", file=sys.stderr)
         return 2
+    if args.path and not args.container:
+        print("internals-tui: --path needs --container (the path is inside that container)", file=sys.stderr)
+        return 2
     if args.theme not in BUILTIN_THEMES:
         print(f"internals-tui: no theme called {args.theme!r}; one of: {', '.join(sorted(BUILTIN_THEMES))}",
               file=sys.stderr)
@@ -102,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     else:
         backend = Hub(HubConfig(interval=args.interval))
-    app = make_app(backend, Config(container=args.container, tab=args.tab,  # type: ignore[arg-type]
-                                   read_only=args.read_only, theme=args.theme))
+    app = make_app(backend, Config(container=args.container, tab="files" if args.path else args.tab,
+                                   read_only=args.read_only, theme=args.theme,  # type: ignore[arg-type]
+                                   path=args.path or ""))
     app.run()
     return 0
 

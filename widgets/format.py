@@ -8,14 +8,21 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+"""Control characters, and the invisible ones that reorder or hide text (bidi overrides,
+zero-width spaces and joiners): shown escaped, never interpreted."""
 
 
 def clean(value: object) -> str:
     """Make an untrusted string safe for one terminal cell run: control characters are shown
     escaped (``\\x1b``), never sent to the terminal; newlines and tabs become spaces."""
     s = str(value).replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+    return _CONTROL.sub(_escape, s)
+
+
+def _escape(m: re.Match[str]) -> str:
+    n = ord(m.group())
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 
 def clean_block(value: str) -> str:

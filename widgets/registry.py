@@ -8,6 +8,7 @@ from __future__ import annotations
 from widgets.cgroups import CgroupsPane
 from widgets.engine import EngineView
 from widgets.events import EventsPane
+from widgets.files import FilesPane
 from widgets.host_cgroups import HostCgroupsView
 from widgets.host_network import HostNetworkView
 from widgets.host_namespaces import HostNamespacesView
@@ -31,6 +32,7 @@ PANES: tuple[type[Pane], ...] = (
     CgroupsPane,
     NetworkPane,
     LayersPane,
+    FilesPane,
     EventsPane,
     EngineView,
     HostProcessesView,

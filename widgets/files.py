@@ -1,0 +1,289 @@
+"""Files pane (tab 7): the container's filesystem as overlayfs merges it, computed from the layers
+— a lazy tree where each entry shows the layer its visible copy comes from and whether that
+layer added it, modified it (shadowing a lower copy) or deleted it (whiteout, opaque directory);
+mount points marked; a preview of the file under the cursor (text, hex, symlink target, metadata,
+which layer's copy). ``d`` lists the writable layer's changes as ``docker diff`` does."""
+
+from __future__ import annotations
+
+import stat
+import time
+from itertools import count
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+
+from tui.backend.model import Snapshot
+from tui.backend.model.fs import FilePreview, FilesRequest, FilesView, FsEntry
+from tui.messages import Ask
+from widgets.format import human_bytes, set_border, text, when
+from widgets.live_table import Column, LiveTable
+from widgets.pane import Pane, PaneCommand, show_reason
+
+TREE = (Column("name", "NAME", 0), Column("layer", "LAYER", 9), Column("status", "", 9),
+        Column("size", "SIZE", 8, right=True, drop=1))
+CHANGES = (Column("kind", "", 2), Column("path", "PATH (docker diff)", 0), Column("size", "SIZE", 8, right=True))
+META = (Column("field", "", 10), Column("value", "", 0))
+STATUS_STYLE = {"added": "green", "modified": "yellow", "deleted": "red strike"}
+CHANGE_STYLE = {"A": "green", "C": "yellow", "D": "red"}
+
+
+def short_layer(key: str) -> str:
+    return {"rw": "writable", "init": "-init"}.get(key, "#" + key.split(":")[-1] if key.startswith("image:") else key)
+
+
+def join(parent: str, name: str) -> str:
+    return f"{parent.rstrip('/')}/{name}"
+
+
+def tree_rows(v: FilesView, expanded: set[str]) -> list[tuple[str, tuple[Text, ...], FsEntry]]:
+    """Depth-first rows of the open directories: (path, cells, entry)."""
+    dirs = {d.path: d for d in v.dirs}
+    out: list[tuple[str, tuple[Text, ...], FsEntry]] = []
+
+    def walk(path: str, depth: int) -> None:
+        d = dirs.get(path)
+        if d is None:
+            return
+        for e in d.entries:
+            p = join(path, e.name)
+            is_dir = e.kind == "dir" and e.status != "deleted"
+            mark = ("▾ " if p in expanded else "▸ ") if is_dir else "  "
+            name = Text("  " * depth + mark)
+            name.append_text(text(e.name, style=STATUS_STYLE.get(e.status, "bold" if is_dir else "")))
+            if e.kind == "link":
+                name.append_text(text(f" → {e.link}", style="cyan"))
+            if e.opaque:
+                name.append(" (opaque)", style="magenta")
+            status = Text(e.status, style=STATUS_STYLE.get(e.status, ""))
+            if e.mount:
+                status = Text("mount", style="bold magenta")
+            size = "" if e.kind == "dir" else human_bytes(e.size)
+            out.append((p, (name, Text(short_layer(e.layer), style="dim" if e.layer != "rw" else "green"),
+                            status, Text(size)), e))
+            if is_dir and p in expanded:
+                walk(p, depth + 1)
+        if d.total > len(d.entries):
+            out.append((f"{path}/\0more", (Text("  " * depth + f"… {d.total - len(d.entries):,} more entries not listed",
+                                                 style="yellow"), Text(""), Text(""), Text("")),
+                        FsEntry("", "", 0, 0, 0, 0, 0.0, "")))
+
+    walk("/", 0)
+    return out
+
+
+def meta_rows(p: FilePreview, labels: dict[str, str], now: float) -> list[tuple[str, tuple[Text, Text]]]:
+    rows = [("path", p.path), ("layer", f"{labels.get(p.layer, short_layer(p.layer))}"),
+            ("on host", p.layer_path),
+            ("type", f"{p.kind}  {stat.filemode(p.mode)}  uid {p.uid} gid {p.gid}"),
+            ("size", f"{human_bytes(p.size)} ({p.size:,} B)  inode {p.inode}"),
+            ("modified", when(p.mtime, now))]
+    if p.link:
+        rows.append(("target", p.link))
+    rows += [(f"xattr {k}" if i == 0 else "", f"{k} = {v}") for i, (k, v) in enumerate(p.xattrs)]
+    if p.note:
+        rows.append(("note", p.note))
+    if p.error:
+        rows.append(("error", p.error))
+    return [(f"m{i}", (Text(k, style="bold"), text(v, style="yellow" if k in ("note", "error") else "")))
+            for i, (k, v) in enumerate(rows)]
+
+
+class FilesPane(Vertical, Pane):
+    """The tree (or the changes) on the left, the preview of the file under the cursor beside it."""
+
+    PANE_ID = "files"
+    TITLE = "Files"
+    KEY = "7"
+    SUMMARY = "The container's files as the layers make them: each entry's layer, added / modified / deleted"
+    ORIGIN = "ls -la /var/lib/docker/overlay2/<layer>/diff/… ; docker diff NAME"
+    SOURCES = ("files", "layers", "images")
+    HELP = (("enter / →", "open or close a directory"), ("←", "close the directory (or go to its parent)"),
+            ("d", "the writable layer's changes (docker diff) / the tree"))
+    COMMANDS = (PaneCommand("Files: changes", "The writable layer's changes as docker diff lists them (d)",
+                            "toggle_changes", "d"),)
+
+    DEFAULT_CSS = """
+    FilesPane #fs-notes { height: auto; max-height: 3; color: $warning; }
+    FilesPane #fs-main { height: 1fr; }
+    FilesPane #fs-tree, FilesPane #fs-changes { width: 55%; height: 1fr; }
+    FilesPane #fs-side { width: 1fr; border-left: solid $panel-lighten-2; }
+    FilesPane #fs-meta { height: 1; max-height: 50%; }
+    FilesPane #fs-body { height: 1fr; border-top: solid $panel-lighten-2; }
+    """
+
+    _asks = count(1)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.expanded: set[str] = {"/"}
+        self.selected = ""
+        self.changes_mode = False
+        self._cid: str | None = None
+        self._view: FilesView | None = None
+        self._entries: dict[str, FsEntry] = {}
+        self._source = ""
+        self._asked: FilesRequest | None = None
+        self._reveal = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="fs-main"):
+            yield LiveTable(TREE, id="fs-tree", source=lambda k: (self._source, "files"), flex_min=20)
+            changes = LiveTable(CHANGES, id="fs-changes", source=lambda k: (f"docker diff {self._cid or ''}", "diff"))
+            changes.display = False
+            yield changes
+            with Vertical(id="fs-side"):
+                yield LiveTable(META, show_header=False, id="fs-meta", source=lambda k: (self._meta_source(), ""))
+                yield LiveTable((Column("line", "", 0),), show_header=False, id="fs-body",
+                                source=lambda k: (self._meta_source(), ""))
+
+    @property
+    def table(self) -> LiveTable:
+        return self.query_one("#fs-changes" if self.changes_mode else "#fs-tree", LiveTable)
+
+    def focus(self, scroll_visible: bool = True) -> Any:
+        self.table.focus(scroll_visible)
+        return self
+
+    def _meta_source(self) -> str:
+        p = self._view.preview if self._view is not None else None
+        return f"stat {p.layer_path}" if p is not None and p.layer_path else ""
+
+    def _ask(self) -> None:
+        if self._cid:
+            req = FilesRequest(self._cid, tuple(sorted(self.expanded)), self.selected, next(self._asks))
+            self._asked = req
+            self.post_message(Ask("files", req))
+
+    def open_path(self, path: str) -> None:
+        """Show ``path``: its parents opened, the cursor on it, its preview (``--path``)."""
+        parts = [p for p in path.split("/") if p]
+        for i in range(len(parts)):
+            self.expanded.add("/" + "/".join(parts[:i]) if i else "/")
+        self.selected = "/" + "/".join(parts)
+        self._reveal = self.selected
+        self._ask()
+
+    def action_toggle_changes(self) -> None:
+        had = self.table.has_focus
+        self.changes_mode = not self.changes_mode
+        self.query_one("#fs-tree").display = not self.changes_mode
+        self.query_one("#fs-changes").display = self.changes_mode
+        if had:
+            self.table.focus()
+        self._draw()
+
+    @on(LiveTable.Selected, "#fs-tree")
+    def _toggle(self, event: LiveTable.Selected) -> None:
+        e = self._entries.get(event.key or "")
+        if e is None or e.kind != "dir" or e.status == "deleted":
+            return
+        path = event.key or ""
+        if path in self.expanded:
+            self.expanded = {p for p in self.expanded if p != path and not p.startswith(path + "/")}
+        else:
+            self.expanded.add(path)
+        self._ask()
+        self._draw()
+
+    @on(LiveTable.Selected, "#fs-changes")
+    def _jump(self, event: LiveTable.Selected) -> None:
+        if event.key:
+            self.action_toggle_changes()
+            self.open_path(event.key)
+
+    @on(LiveTable.Highlighted, "#fs-tree")
+    def _cursor(self, event: LiveTable.Highlighted) -> None:
+        e = self._entries.get(event.key or "")
+        if e is not None and event.key != self.selected and e.kind != "dir":
+            self.selected = event.key or ""
+            self._ask()
+
+    def on_key(self, event: Any) -> None:
+        t = self.query_one("#fs-tree", LiveTable)
+        if self.changes_mode or not t.has_focus or event.key not in ("right", "left"):
+            return
+        key = t.ordered_keys[t.cursor_row] if t.row_count else ""
+        e = self._entries.get(key)
+        if event.key == "right" and e is not None and e.kind == "dir" and key not in self.expanded:
+            self.expanded.add(key)
+        elif event.key == "left":
+            if key in self.expanded:
+                self.expanded.discard(key)
+            else:
+                parent = key.rsplit("/", 1)[0] or "/"
+                if parent != "/":
+                    self.expanded.discard(parent)
+                    self._draw()
+                    t.move_cursor(key=parent)
+        else:
+            return
+        event.stop()
+        self._ask()
+        self._draw()
+
+    def show(self, snap: Snapshot, cid: str | None) -> None:
+        if cid != self._cid:
+            if self._cid is not None:  # another container: start from its root
+                self.expanded, self.selected = {"/"}, ""
+            self._cid = cid
+        c = snap.container(cid) if cid else None
+        res = snap.result("files")
+        v = res.value if res is not None and res.key == cid and isinstance(res.value, FilesView) else None
+        self._view = v
+        if v is None:
+            why = "select a container" if c is None else res.error if res is not None and res.error else "reading…"
+            show_reason(self.query_one("#fs-meta", LiveTable), "Files", why, "", self.size.width // 2)
+            self.query_one("#fs-tree", LiveTable).set_rows(())
+            set_border(self, f"Files · {c.name.value}" if c else "Files", why.split(":")[0][:60])
+            return
+        self._source = v.source
+        if self._asked is None or self._asked.cid != cid:
+            if self.expanded != {"/"} or self.selected:
+                self._ask()  # the first view of this container: ask for what is open
+        self._draw(snap.taken_at)
+        n = sum(1 for ch in v.changes)
+        set_border(self, f"Files · {c.name.value if c else ''}",
+                   f"{len(v.layers)} layers · {v.changes_total} change{'' if v.changes_total == 1 else 's'} in the "
+                   f"writable layer" + ("" if n == v.changes_total else f" ({n} listed)"))
+
+    def _draw(self, now: float | None = None) -> None:
+        v = self._view
+        if v is None:
+            return
+        now = time.time() if now is None else now
+        rows = tree_rows(v, self.expanded)
+        self._entries = {p: e for p, _, e in rows}
+        tree = self.query_one("#fs-tree", LiveTable)
+        tree.set_rows((p, cells) for p, cells, _ in rows)
+        if self._reveal and self._reveal in self._entries:
+            tree.move_cursor(key=self._reveal)
+            self._reveal = ""
+        self.query_one("#fs-changes", LiveTable).set_rows(
+            (ch.path, (Text(ch.kind, style=CHANGE_STYLE.get(ch.kind, "")), text(ch.path + ("/" if ch.is_dir else "")),
+                       Text("" if ch.is_dir else human_bytes(ch.size)))) for ch in v.changes)
+        labels = dict(v.layers)
+        p = v.preview if v.preview is not None and v.preview.path == self.selected else None
+        meta = self.query_one("#fs-meta", LiveTable)
+        body = self.query_one("#fs-body", LiveTable)
+        if p is None:
+            meta.set_rows([("hint", (Text("preview", style="bold"),
+                                     Text("move the cursor onto a file", style="dim")))])
+            meta.styles.height = 1
+            body.set_rows(())
+            return
+        rows = meta_rows(p, labels, now)
+        entry = self._entries.get(p.path)
+        if entry is not None and entry.mount:
+            rows.append((f"m{len(rows)}", (Text("mounted", style="bold"),
+                                           text(f"inside the container this path shows {entry.mount}", style="magenta"))))
+        meta.set_rows(rows)
+        meta.styles.height = min(len(rows), 12)
+        content = p.hexdump or p.text
+        lines = content.split("\n")[:2000] if content else []
+        if p.truncated:
+            lines.append(f"… (first {human_bytes(len(content.encode()))} of {human_bytes(p.size)})")
+        body.set_rows((f"l{i}", (text(line),)) for i, line in enumerate(lines))
