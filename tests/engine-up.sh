@@ -8,6 +8,9 @@
 #   4. itui/mini:latest     - `docker import` of a busybox-static rootfs (one layer)
 #   5. itui/layered:latest  - legacy `DOCKER_BUILDKIT=0 docker build` FROM itui/mini
 #                             (several layers, a whiteout and an opaque directory)
+#   6. itui/files:latest    - FROM itui/layered, one layer of hostile files: symlinks out of the
+#                             root (absolute and ../), a FIFO, a device node, a name with an escape
+#                             and a newline, a directory of 50 000 entries
 # Everything it creates carries the label internals-tui.test=1.
 # Never pass `--bridge none` to a second dockerd: it deletes the host's docker0.
 set -euo pipefail
@@ -93,6 +96,21 @@ ENTRYPOINT ["/bin/sh", "-c"]
 CMD ["sleep 100000"]
 DOCKERFILE
   DOCKER_BUILDKIT=0 "$DOCKER" build -q --network none --force-rm -t itui/layered:latest "$ctx" \
+    >/dev/null 2>/tmp/internals-tui-build.err \
+    || { log "docker build failed:"; cat /tmp/internals-tui-build.err >&2; exit 1; }
+  rm -rf "$ctx"; trap - EXIT
+fi
+if ! have_image itui/files:latest; then
+  log "building itui/files:latest (DOCKER_BUILDKIT=0)"
+  ctx="$(mktemp -d)"
+  trap 'rm -rf "$ctx"' EXIT
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM itui/layered:latest
+RUN mkdir /hostile && cd /hostile && ln -s /etc/shadow abs-link && ln -s ../../../../../etc/shadow rel-link \
+ && mkfifo fifo && mknod null c 1 3 && touch "$(printf 'esc\033[31mred\nline')" \
+ && mkdir /many && cd /many && seq 1 50000 | xargs touch
+DOCKERFILE
+  DOCKER_BUILDKIT=0 "$DOCKER" build -q --network none --force-rm --label "$LABEL" -t itui/files:latest "$ctx" \
     >/dev/null 2>/tmp/internals-tui-build.err \
     || { log "docker build failed:"; cat /tmp/internals-tui-build.err >&2; exit 1; }
   rm -rf "$ctx"; trap - EXIT

@@ -57,7 +57,7 @@ else
   log "podman service answering"
 fi
 
-for image in itui/mini:latest itui/layered:latest; do
+for image in itui/mini:latest itui/layered:latest itui/files:latest; do
   if ! podman image exists "localhost/$image"; then
     log "loading $image"
     "$DOCKER" save "$image" | podman load -q >/dev/null

@@ -55,7 +55,7 @@ else
   log "rootless engine answering"
 fi
 
-for image in itui/mini:latest itui/layered:latest; do
+for image in itui/mini:latest itui/layered:latest itui/files:latest; do
   if ! "$DOCKER" -H "$HOST" image inspect "$image" >/dev/null 2>&1; then
     log "loading $image"
     "$DOCKER" save "$image" | "$DOCKER" -H "$HOST" load -q >/dev/null

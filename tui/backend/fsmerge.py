@@ -150,13 +150,15 @@ def list_merged(layers: Layers, path: str, mounts: dict[str, str] | None = None,
                     continue
                 deleted = bool(hidden_by) or is_whiteout(st)
                 found[name] = {"st": st, "layer": hidden_by or key, "lower": 0, "link": link, "opaque": opaque,
-                               "deleted": deleted}
+                               "deleted": deleted, "skip": bool(hidden_by) and is_whiteout(st)}
         if hides or opaque_here:
             if hidden_by:
                 break
             hidden_by = key  # the rest are shown as deleted by this layer
     out = []
     for name, f in found.items():
+        if f["skip"]:  # deleted below a layer that hides it anyway: was never visible from here
+            continue
         st = f["st"]
         if f["deleted"]:
             status = "deleted"
@@ -216,17 +218,21 @@ def changes(upper: str, lower: Layers, limit: int = CHANGES_MAX) -> tuple[tuple[
             if fd is None:
                 continue
             entries = sorted(scan(fd))
+            opaque = bool(rel) and is_opaque(fd)
         for name, st in reversed(entries):
             p = f"{rel}/{name}"
             if stat.S_ISDIR(st.st_mode):
                 stack.append(p)
-        for name, st in entries:
-            p = f"{rel}/{name}"
+        found = [(f"{rel}/{name}", "D" if is_whiteout(st) else "C" if exists_below(lower, f"{rel}/{name}") else "A",
+                  stat.S_ISDIR(st.st_mode), 0 if stat.S_ISDIR(st.st_mode) else st.st_size) for name, st in entries]
+        if opaque:  # an opaque directory deletes every entry the layers below had in it
+            mine = {name for name, _ in entries}
+            found += [(f"{rel}/{e.name}", "D", e.kind == "dir", 0) for e in list_merged(lower, rel).entries
+                      if e.name not in mine and e.status != "deleted"]
+        for p, kind, is_dir, size in found:
             total += 1
-            if len(out) >= limit:
-                continue
-            kind = "D" if is_whiteout(st) else "C" if exists_below(lower, p) else "A"
-            out.append(FsChange(p, kind, stat.S_ISDIR(st.st_mode), 0 if stat.S_ISDIR(st.st_mode) else st.st_size))
+            if len(out) < limit:
+                out.append(FsChange(p, kind, is_dir, size))
     out.sort(key=lambda c: c.path)
     return tuple(out), total
 
