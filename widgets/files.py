@@ -39,8 +39,14 @@ def join(parent: str, name: str) -> str:
     return f"{parent.rstrip('/')}/{name}"
 
 
-def tree_rows(v: FilesView, expanded: set[str]) -> list[tuple[str, tuple[Text, ...], FsEntry]]:
-    """Depth-first rows of the open directories: (path, cells, entry)."""
+FRESH_S = 3.0
+"""How long a change that just happened stays highlighted."""
+
+
+def tree_rows(v: FilesView, expanded: set[str], fresh: frozenset[str] = frozenset()
+              ) -> list[tuple[str, tuple[Text, ...], FsEntry]]:
+    """Depth-first rows of the open directories: (path, cells, entry); ``fresh`` paths changed
+    a moment ago (highlighted)."""
     dirs = {d.path: d for d in v.dirs}
     out: list[tuple[str, tuple[Text, ...], FsEntry]] = []
 
@@ -53,7 +59,8 @@ def tree_rows(v: FilesView, expanded: set[str]) -> list[tuple[str, tuple[Text, .
             is_dir = e.kind == "dir" and e.status != "deleted"
             mark = ("▾ " if p in expanded else "▸ ") if is_dir else "  "
             name = Text("  " * depth + mark)
-            name.append_text(text(e.name, style=STATUS_STYLE.get(e.status, "bold" if is_dir else "")))
+            style = STATUS_STYLE.get(e.status, "bold" if is_dir else "")
+            name.append_text(text(e.name, style=f"{style} reverse" if p in fresh else style))
             if e.kind == "link":
                 name.append_text(text(f" → {e.link}", style="cyan"))
             if e.opaque:
@@ -128,6 +135,8 @@ class FilesPane(Vertical, Pane):
         self._source = ""
         self._asked: FilesRequest | None = None
         self._reveal = ""
+        self._changes: set[str] | None = None
+        self._fresh: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="fs-main"):
@@ -229,7 +238,7 @@ class FilesPane(Vertical, Pane):
         if cid != self._cid:
             if self._cid is not None:  # another container: start from its root
                 self.expanded, self.selected = {"/"}, ""
-            self._cid = cid
+            self._cid, self._changes, self._fresh = cid, None, {}
         c = snap.container(cid) if cid else None
         res = snap.result("files")
         v = res.value if res is not None and res.key == cid and isinstance(res.value, FilesView) else None
@@ -241,6 +250,12 @@ class FilesPane(Vertical, Pane):
             set_border(self, f"Files · {c.name.value}" if c else "Files", why.split(":")[0][:60])
             return
         self._source = v.source
+        now_changes = {ch.path for ch in v.changes}
+        if self._changes is not None:  # what changed since the last view lights up for a moment
+            for path in now_changes - self._changes:
+                self._fresh[path] = snap.taken_at
+        self._changes = now_changes
+        self._fresh = {p: t for p, t in self._fresh.items() if snap.taken_at - t < FRESH_S}
         if self._asked is None or self._asked.cid != cid:
             if self.expanded != {"/"} or self.selected:
                 self._ask()  # the first view of this container: ask for what is open
@@ -255,7 +270,8 @@ class FilesPane(Vertical, Pane):
         if v is None:
             return
         now = time.time() if now is None else now
-        rows = tree_rows(v, self.expanded)
+        fresh = frozenset(p for p, t in self._fresh.items() if now - t < FRESH_S)
+        rows = tree_rows(v, self.expanded, fresh)
         self._entries = {p: e for p, _, e in rows}
         tree = self.query_one("#fs-tree", LiveTable)
         tree.set_rows((p, cells) for p, cells, _ in rows)
@@ -263,7 +279,8 @@ class FilesPane(Vertical, Pane):
             tree.move_cursor(key=self._reveal)
             self._reveal = ""
         self.query_one("#fs-changes", LiveTable).set_rows(
-            (ch.path, (Text(ch.kind, style=CHANGE_STYLE.get(ch.kind, "")), text(ch.path + ("/" if ch.is_dir else "")),
+            (ch.path, (Text(ch.kind, style=CHANGE_STYLE.get(ch.kind, "")),
+                       text(ch.path + ("/" if ch.is_dir else ""), style="reverse" if ch.path in fresh else ""),
                        Text("" if ch.is_dir else human_bytes(ch.size)))) for ch in v.changes)
         labels = dict(v.layers)
         p = v.preview if v.preview is not None and v.preview.path == self.selected else None

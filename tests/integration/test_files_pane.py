@@ -6,8 +6,12 @@ a stopped container, and a file put into the upper directory from the host."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 from typing import Any
+
+import pytest
 
 from tui.backend.model.fs import FilesRequest, FilesView, FsEntry
 from tui.backend.fsmerge import LIST_MAX
@@ -144,3 +148,31 @@ async def test_a_stopped_container_browses_too(engine, make_container) -> None:
     v = await files_view(engine, c.id, ("/", "/opt/payload"), "/opt/payload/keep.txt")
     assert entries(v, "/opt/payload")["keep.txt"].layer == "image:1"
     assert v.preview is not None and v.preview.text == "keep\n" and not v.changes
+
+
+async def test_the_watch_brings_writes_without_polling(engine, make_container) -> None:
+    """With the periodic run pushed out to a minute, only the inotify watch on the writable
+    layer can bring a write on screen; with the watch off too, nothing comes."""
+    c = files_container(make_container, engine)
+    for watched in (True, False):
+        hub = hub_for(engine, 1.0)
+        slot = hub._slots["files"]
+        slot.source = dataclasses.replace(slot.source, every=60.0, watch=slot.source.watch if watched else None)
+        hub.want(FilesPane.SOURCES)
+        hub.select(c.id)
+        name = f"/written-{int(watched)}"
+        async with Recorder(hub) as rec:
+            await rec.wait_for(lambda s: (r := s.result("files")) is not None and r.key == c.id
+                               and r.value is not None and r.value.upper, timeout=20)
+            await asyncio.sleep(0.5)  # the watch is placed
+            await asyncio.to_thread(c.exec_run, ["sh", "-c", f"echo hi > {name} && mkdir -p /d1/d2 && touch /d1/d2/deep"])
+            seen = lambda s: {ch.path for ch in s.result("files").value.changes} >= {name, "/d1/d2/deep"}  # noqa: E731
+            if watched:
+                snap = await rec.wait_for(seen, timeout=10)
+                assert entries(snap.result("files").value, "/")[name[1:]].layer == "rw"
+                await asyncio.to_thread(c.exec_run, ["rm", "/bin/vi"])  # a lower file deleted: its whiteout
+                await rec.wait_for(lambda s: ("/bin/vi", "D") in {(ch.path, ch.kind) for ch in s.result("files").value.changes},
+                                   timeout=10)
+            else:
+                with pytest.raises(asyncio.TimeoutError):
+                    await rec.wait_for(seen, timeout=3)

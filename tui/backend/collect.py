@@ -51,7 +51,8 @@ class Context:
 
 class Watch(Protocol):
     """A source's event stream: why it cannot run here, how to open it, and which items
-    concern the source's last value (a process it shows forked, exec'd or exited)."""
+    concern the source's last value (a process it shows forked, exec'd or exited). A watch may
+    also have ``follow(value)``: told each new value of its source (the directory to watch)."""
 
     def available(self) -> str: ...
 

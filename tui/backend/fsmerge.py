@@ -394,5 +394,5 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
             shown = FilePreview(path=req.selected, layer="", layer_path="", kind="", size=0, mode=0, uid=0, gid=0,
                                 mtime=0.0, inode=0, error=exc.strerror or str(exc))
     return FilesView(cid=c.id, layers=layer_labels(stack), dirs=tuple(dirs), changes=found, changes_total=total,
-                     preview=shown, notes=tuple(notes),
+                     preview=shown, notes=tuple(notes), upper=upper,
                      source=f"ls -la {stack.store_root}/<layer>/diff/… (each layer, top first)")

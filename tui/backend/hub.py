@@ -210,6 +210,8 @@ class Hub:
                 self._soon(self._watch_due, slot)
 
         self._watches.start(name, make, seen)
+        if slot.result is not None:  # a watch that follows its source's value starts from the last one
+            self._watches.follow(name, slot.result.value)
 
     def _event_due(self, slot: _Slot) -> None:
         slot.due_at = min(slot.due_at, time.monotonic() + EVENT_COALESCE_S)
@@ -296,6 +298,7 @@ class Hub:
         if exc is not None and s.needs_engine and is_connection_error(exc):
             self._engine_due()
         if prev is None or result.value != prev.value:
+            self._watches.follow(s.name, result.value)
             for other in self._slots.values():
                 if s.name in other.source.after:
                     other.due = True

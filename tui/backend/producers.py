@@ -126,6 +126,13 @@ class Watches:
                             on_resync=lambda: on_item(watch, None))
         self._running[name] = (producer.start(), watch)
 
+    def follow(self, name: str, value: Any) -> None:
+        """Tell ``name``'s watch its source's new value, if it follows one (what to watch)."""
+        entry = self._running.get(name)
+        follow = getattr(entry[1], "follow", None) if entry is not None else None
+        if follow is not None:
+            follow(value)
+
     def stop(self, name: str) -> None:
         entry = self._running.pop(name, None)
         if entry is not None:

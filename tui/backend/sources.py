@@ -7,7 +7,10 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 
 from __future__ import annotations
 
-from . import cgroup_detail, cgroup_tree, docker_api, files, fsmerge, layers, metrics, namespaces, network, network_host, probe, processes
+from . import (
+    cgroup_detail, cgroup_tree, docker_api, files, fsmerge, layers, metrics, namespaces, network, network_host, probe,
+    processes, upper_watch,
+)
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
 from .model.cg import CgroupView, HostCgroups
@@ -52,7 +55,7 @@ SOURCES: tuple[Source, ...] = (
     Source("layers", layers.collect_layers, LayerStack, every=layers.EVERY_S, scope="selected",
            events=docker_api.CONTAINER_EVENTS, after=("containers", "images"), needs_local=True),
     Source("files", fsmerge.collect_files, FilesView, every=2.0, scope="selected",
-           events=docker_api.CONTAINER_EVENTS, after=("layers",), needs_local=True),
+           events=docker_api.CONTAINER_EVENTS, after=("layers",), needs_local=True, watch=upper_watch.UpperWatch),
     Source("image", layers.collect_image, ImageDetail, on_demand=True, needs_local=True),
     Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
            needs_engine=False, samples=2),

@@ -96,6 +96,8 @@ class FilesView:
     preview: FilePreview | None = None
     notes: tuple[str, ...] = ()
     source: str = ""
+    upper: str = ""
+    """The writable layer's directory as opened here (what the live watch follows)."""
 
 
 @dataclass(frozen=True, slots=True)
