@@ -164,7 +164,8 @@ class InternalsApp(App[None]):
         if self.config.path:
             files: Any = self.pane("files")
             files.open_path(self.config.path)
-        pane = find(self.config.tab) if self.config.tab else None  # the command line checked the name
+        tab = self.config.tab or ("files" if self.config.path else "")
+        pane = find(tab) if tab else None  # the command line checked the name
         if pane is not None:
             (self.action_view if pane.SCREEN else self.action_tab)(pane.PANE_ID)
         self._want()

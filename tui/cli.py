@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     else:
         backend = Hub(HubConfig(interval=args.interval))
-    app = make_app(backend, Config(container=args.container, tab="files" if args.path else args.tab,
+    app = make_app(backend, Config(container=args.container, tab=args.tab,
                                    read_only=args.read_only, theme=args.theme,  # type: ignore[arg-type]
                                    path=args.path or ""))
     app.run()

@@ -175,6 +175,7 @@ class FilesPane(Vertical, Pane):
         self.selected = "/" + "/".join(parts)
         self._reveal = self.selected
         self._ask()
+        self._draw()
 
     def action_toggle_changes(self) -> None:
         had = self.table.has_focus

@@ -329,7 +329,7 @@ def layer_roots(ctx: Context, stack: LayerStack) -> Layers:
 
 
 def layer_labels(stack: LayerStack) -> tuple[tuple[str, str], ...]:
-    made = {h.layer: h.created_by for h in stack.history if h.layer >= 0}
+    made = {h.layer: h.created_by or h.comment for h in stack.history if h.layer >= 0}
     out = []
     for lay in stack.layers:
         if lay.role == "rw":

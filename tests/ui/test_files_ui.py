@@ -1,0 +1,72 @@
+"""Pilot tests of the Files tab: on the recording, opening directories, the layer and status of
+each entry, the changes list and ``enter`` back into the tree; on the engine, ``--path`` with the
+file's preview, a write in the container highlighted in the tree, hostile names escaped."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tui.app import Config, make_app
+from tui.backend.hub import Hub, HubConfig
+from tui.backend.replay import ReplayBackend
+from widgets.files import FilesPane
+
+SIZE = (220, 60)
+
+
+async def test_tree_and_changes_on_the_recording(lab_snapshot, wait_for) -> None:
+    app = make_app(ReplayBackend([lab_snapshot]), Config(container="web", tab="files"))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FilesPane)
+        tree = pane.query_one("#fs-tree")
+        await wait_for(pilot, lambda: "/var" in tree.rows, what="the root listing")
+        assert tree.get_cell("/var", "layer").plain == "writable" and tree.get_cell("/var", "status").plain == "modified"
+        assert tree.get_cell("/.dockerenv", "layer").plain == "-init"
+        assert tree.get_cell("/proc", "layer").plain == "#0" and tree.get_cell("/proc", "status").plain == ""
+        tree.focus()
+        tree.move_cursor(key="/var")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "/var/www" in tree.rows, what="/var opened")
+        tree.move_cursor(key="/var/www")
+        await pilot.press("right")
+        await wait_for(pilot, lambda: "/var/www/blob" in tree.rows, what="/var/www opened")
+        assert tree.get_cell("/var/www/blob", "status").plain == "added"
+        assert tree.get_cell("/var/www/blob", "name").plain.strip().startswith("blob")
+        await pilot.press("left")  # on www: closes it
+        await wait_for(pilot, lambda: "/var/www/blob" not in tree.rows, what="/var/www closed")
+        await pilot.press("d")
+        changes = pane.query_one("#fs-changes")
+        await wait_for(pilot, lambda: changes.display and "/bin/vi" in changes.rows, what="the changes")
+        assert changes.get_cell("/bin/vi", "kind").plain == "D" and changes.get_cell("/var/www/blob", "kind").plain == "A"
+        changes.focus()
+        changes.move_cursor(key="/var/www/blob")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: tree.display and "/var/www/blob" in tree.rows
+                       and tree.ordered_keys[tree.cursor_row] == "/var/www/blob", what="back in the tree at the file")
+
+
+async def test_path_preview_live_write_and_hostile_names(engine, make_container, wait_for) -> None:
+    engine.skip_unless("docker", why="the pane is the same on every engine (the integration suite covers them)")
+    c = make_container(image="itui/files:latest", command=["sleep 100000"])
+    app = make_app(Hub(HubConfig(interval=1.0, environ=engine.env)), Config(container=c.name, path="/etc/passwd"))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FilesPane)
+        tree, body = pane.query_one("#fs-tree"), pane.query_one("#fs-body")
+        await wait_for(pilot, lambda: "l0" in body.rows, timeout=15, what="the preview of /etc/passwd")
+        assert body.get_cell("l0", "line").plain.startswith("root:x:0:0")
+        assert tree.ordered_keys[tree.cursor_row] == "/etc/passwd"
+        meta = pane.query_one("#fs-meta")
+        assert any(meta.get_cell(k, "value").plain == "#0 busybox-static rootfs" for k in meta.rows)
+        await asyncio.to_thread(c.exec_run, ["touch", "/etc/new-file"])
+        await wait_for(pilot, lambda: "/etc/new-file" in tree.rows, timeout=5, what="the new file")
+        cell = tree.get_cell("/etc/new-file", "name")
+        assert any("reverse" in str(span.style) for span in cell.spans)  # highlighted as just changed
+        assert tree.get_cell("/etc/new-file", "status").plain == "added"
+        tree.focus()
+        tree.move_cursor(key="/hostile")
+        await pilot.press("enter")
+        hostile = "/hostile/esc\x1b[31mred\nline"
+        await wait_for(pilot, lambda: hostile in tree.rows, what="the hostile names")
+        shown = tree.get_cell(hostile, "name").plain
+        assert "esc\\x1b[31mred line" in shown and "\x1b" not in shown
+        assert "→ /etc/shadow" in tree.get_cell("/hostile/abs-link", "name").plain
