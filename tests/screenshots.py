@@ -4,7 +4,7 @@ Starts a few demo containers (label ``internals-tui.demo=1``), drives the real a
 live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
 processes view, the Namespaces tab for a default and a ``--network container:`` case, the Cgroups tab of a
 throttled ``--cpus 0.5`` burner and the host cgroups view, the Network tab's pairing and the host
-network view, the Layers tab and the image view) and converts them to PNG with
+network view, the Layers tab, the image view and the Files tab) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
 and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
 too (each engine's own process chain).
@@ -150,6 +150,20 @@ async def shoot() -> list[str]:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ImageScreen")
         await pilot.pause(0.5)
         saved.append(app.save_screenshot("image-view.svg", OUT))
+        await pilot.press("escape", "escape")
+        client.containers.get(web.id).exec_run(["sh", "-c", "echo more >> /opt/payload/keep.txt && rm /bin/vi"])
+        app.jump_to(web.id)
+        await pilot.press("7")
+        files = app.pane("files")
+        files.open_path("/opt/payload/keep.txt")
+        await wait_for(pilot, lambda: "l0" in files.query_one("#fs-body").rows
+                       and "/opt/payload/doomed.txt" in files.query_one("#fs-tree").rows)
+        await pilot.press("tab", "z")
+        await pilot.pause(0.5)
+        saved.append(app.save_screenshot("files.svg", OUT))
+        await pilot.press("d")
+        await pilot.pause(0.5)
+        saved.append(app.save_screenshot("files-changes.svg", OUT))
     return saved
 
 

@@ -90,7 +90,7 @@ def meta_rows(p: FilePreview, labels: dict[str, str], now: float) -> list[tuple[
             ("modified", when(p.mtime, now))]
     if p.link:
         rows.append(("target", p.link))
-    rows += [(f"xattr {k}" if i == 0 else "", f"{k} = {v}") for i, (k, v) in enumerate(p.xattrs)]
+    rows += [("xattrs" if i == 0 else "", f"{k} = {v}") for i, (k, v) in enumerate(p.xattrs)]
     if p.note:
         rows.append(("note", p.note))
     if p.error:
@@ -140,7 +140,7 @@ class FilesPane(Vertical, Pane):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="fs-main"):
-            yield LiveTable(TREE, id="fs-tree", source=lambda k: (self._source, "files"), flex_min=20)
+            yield LiveTable(TREE, id="fs-tree", source=self._row_source, flex_min=20)
             changes = LiveTable(CHANGES, id="fs-changes", source=lambda k: (f"docker diff {self._cid or ''}", "diff"))
             changes.display = False
             yield changes
@@ -156,6 +156,14 @@ class FilesPane(Vertical, Pane):
     def focus(self, scroll_visible: bool = True) -> Any:
         self.table.focus(scroll_visible)
         return self
+
+    def _row_source(self, key: str) -> tuple[str, str]:
+        """``ls -la`` of the entry in the layer its row names (where that copy is on the host)."""
+        e = self._entries.get(key)
+        dirs = dict(self._view.layer_dirs) if self._view is not None else {}
+        if e is None or e.layer not in dirs:
+            return self._source, "files"
+        return f"ls -lad {dirs[e.layer]}{key}", short_layer(e.layer)
 
     def _meta_source(self) -> str:
         p = self._view.preview if self._view is not None else None

@@ -395,4 +395,6 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
                                 mtime=0.0, inode=0, error=exc.strerror or str(exc))
     return FilesView(cid=c.id, layers=layer_labels(stack), dirs=tuple(dirs), changes=found, changes_total=total,
                      preview=shown, notes=tuple(notes), upper=upper,
+                     layer_dirs=tuple((lay.key, os.path.join(lay.directory.value, "fs" if stack.store == "containerd"
+                                                             else "diff")) for lay in stack.layers if lay.directory.value),
                      source=f"ls -la {stack.store_root}/<layer>/diff/… (each layer, top first)")

@@ -98,6 +98,8 @@ class FilesView:
     source: str = ""
     upper: str = ""
     """The writable layer's directory as opened here (what the live watch follows)."""
+    layer_dirs: tuple[tuple[str, str], ...] = ()
+    """``(key, the layer's directory on the host)`` (``…/overlay2/<id>/diff``)."""
 
 
 @dataclass(frozen=True, slots=True)
