@@ -26,6 +26,8 @@ from widgets.pane import Pane, PaneCommand, show_reason
 TREE = (Column("name", "NAME", 0), Column("layer", "LAYER", 9), Column("status", "", 9),
         Column("size", "SIZE", 8, right=True, drop=1))
 CHANGES = (Column("kind", "", 2), Column("path", "PATH (docker diff)", 0), Column("size", "SIZE", 8, right=True))
+LAYERS = (Column("kind", "", 10), Column("what", "LAYER'S OWN DIFF (enter: its entries)", 0),
+          Column("size", "SIZE", 9, right=True), Column("wasted", "WASTED", 9, right=True, drop=1))
 META = (Column("field", "", 10), Column("value", "", 0))
 STATUS_STYLE = {"added": "green", "modified": "yellow", "deleted": "red strike"}
 CHANGE_STYLE = {"A": "green", "C": "yellow", "D": "red"}
@@ -82,6 +84,38 @@ def tree_rows(v: FilesView, expanded: set[str], fresh: frozenset[str] = frozense
     return out
 
 
+def layer_rows(v: FilesView, labels: dict[str, str]) -> list[tuple[str, tuple[Text, ...]]]:
+    """Per-layer mode: a line per layer (its own diff counted, wasted bytes), then the chosen
+    layer's entries."""
+    rows: list[tuple[str, tuple[Text, ...]]] = []
+    for sm in v.summaries:
+        mark = "▶ " if sm.layer == v.layer else "  "
+        counted = sm.added + sm.modified + sm.deleted
+        more = f" (of {sm.entries:,})" if sm.entries > counted else ""
+        what = Text(f"+{sm.added} ~{sm.modified} -{sm.deleted}{more}  ", style="bold" if sm.layer == v.layer else "")
+        what.append_text(text(labels.get(sm.layer, sm.layer), style="dim"))
+        rows.append((f"sum:{sm.layer}", (Text(mark + short_layer(sm.layer), style="bold"), what,
+                                         Text(human_bytes(sm.size)),
+                                         Text(human_bytes(sm.wasted) if sm.wasted else "", style="yellow"))))
+    if v.summaries:
+        total = sum(sm.size for sm in v.summaries if sm.layer.startswith("image:"))
+        wasted = sum(sm.wasted for sm in v.summaries)
+        eff = f"{100 * (1 - wasted / total):.1f} %" if total else "—"
+        rows.append(("sum:total", (Text("image", style="bold"), Text(f"efficiency {eff} (dive's score: bytes not "
+                                   "overwritten or deleted by a later layer)", style="dim"),
+                                   Text(human_bytes(total)), Text(human_bytes(wasted), style="yellow"))))
+    if v.layer:
+        rows.append(("§entries", (Text(""), Text(f"{labels.get(v.layer, v.layer)}: {v.layer_total} entries",
+                                                 style="bold underline"), Text(""), Text(""))))
+        for ch in v.layer_changes:
+            kind = {"A": "added", "C": "modified", "D": "deleted"}[ch.kind]
+            rows.append((f"lc:{ch.path}", (Text(kind, style=STATUS_STYLE.get(kind, "")),
+                                           text(ch.path + ("/" if ch.is_dir else "")),
+                                           Text("" if ch.is_dir or ch.kind == "D" else human_bytes(ch.size)),
+                                           Text(""))))
+    return rows
+
+
 def meta_rows(p: FilePreview, labels: dict[str, str], now: float) -> list[tuple[str, tuple[Text, Text]]]:
     rows = [("path", p.path), ("layer", f"{labels.get(p.layer, short_layer(p.layer))}"),
             ("on host", p.layer_path),
@@ -109,14 +143,17 @@ class FilesPane(Vertical, Pane):
     ORIGIN = "ls -la /var/lib/docker/overlay2/<layer>/diff/… ; docker diff NAME"
     SOURCES = ("files", "layers", "images")
     HELP = (("enter / →", "open or close a directory"), ("←", "close the directory (or go to its parent)"),
-            ("d", "the writable layer's changes (docker diff) / the tree"))
+            ("d", "the writable layer's changes (docker diff) / the tree"),
+            ("l", "per layer: each layer's own diff and wasted space; enter on one lists it / the tree"))
     COMMANDS = (PaneCommand("Files: changes", "The writable layer's changes as docker diff lists them (d)",
-                            "toggle_changes", "d"),)
+                            "toggle_changes", "d"),
+                PaneCommand("Files: per layer", "Each layer's own diff, its size and wasted space, like dive (l)",
+                            "toggle_layers", "l"))
 
     DEFAULT_CSS = """
     FilesPane #fs-notes { height: auto; max-height: 3; color: $warning; }
     FilesPane #fs-main { height: 1fr; }
-    FilesPane #fs-tree, FilesPane #fs-changes { width: 55%; height: 1fr; }
+    FilesPane #fs-tree, FilesPane #fs-changes, FilesPane #fs-layers { width: 55%; height: 1fr; }
     FilesPane #fs-side { width: 1fr; border-left: solid $panel-lighten-2; }
     FilesPane #fs-meta { height: 1; max-height: 50%; }
     FilesPane #fs-body { height: 1fr; border-top: solid $panel-lighten-2; }
@@ -128,7 +165,9 @@ class FilesPane(Vertical, Pane):
         super().__init__(**kwargs)
         self.expanded: set[str] = {"/"}
         self.selected = ""
-        self.changes_mode = False
+        self.mode = "tree"
+        """``tree``, ``changes`` (d) or ``layers`` (l)."""
+        self.chosen_layer = ""
         self._cid: str | None = None
         self._view: FilesView | None = None
         self._entries: dict[str, FsEntry] = {}
@@ -144,6 +183,9 @@ class FilesPane(Vertical, Pane):
             changes = LiveTable(CHANGES, id="fs-changes", source=lambda k: (f"docker diff {self._cid or ''}", "diff"))
             changes.display = False
             yield changes
+            per_layer = LiveTable(LAYERS, id="fs-layers", source=self._layer_source)
+            per_layer.display = False
+            yield per_layer
             with Vertical(id="fs-side"):
                 yield LiveTable(META, show_header=False, id="fs-meta", source=lambda k: (self._meta_source(), ""))
                 yield LiveTable((Column("line", "", 0),), show_header=False, id="fs-body",
@@ -151,11 +193,17 @@ class FilesPane(Vertical, Pane):
 
     @property
     def table(self) -> LiveTable:
-        return self.query_one("#fs-changes" if self.changes_mode else "#fs-tree", LiveTable)
+        return self.query_one(f"#fs-{self.mode}", LiveTable)
 
     def focus(self, scroll_visible: bool = True) -> Any:
         self.table.focus(scroll_visible)
         return self
+
+    def _layer_source(self, key: str) -> tuple[str, str]:
+        dirs = dict(self._view.layer_dirs) if self._view is not None else {}
+        layer = key[4:] if key.startswith("sum:") else self.chosen_layer
+        path = key[3:] if key.startswith("lc:") else ""
+        return (f"find {dirs[layer]}{path}" if layer in dirs else "", short_layer(layer))
 
     def _row_source(self, key: str) -> tuple[str, str]:
         """``ls -la`` of the entry in the layer its row names (where that copy is on the host)."""
@@ -171,7 +219,8 @@ class FilesPane(Vertical, Pane):
 
     def _ask(self) -> None:
         if self._cid:
-            req = FilesRequest(self._cid, tuple(sorted(self.expanded)), self.selected, next(self._asks))
+            req = FilesRequest(self._cid, tuple(sorted(self.expanded)), self.selected, next(self._asks),
+                               self.chosen_layer if self.mode == "layers" else "")
             self._asked = req
             self.post_message(Ask("files", req))
 
@@ -185,14 +234,38 @@ class FilesPane(Vertical, Pane):
         self._ask()
         self._draw()
 
-    def action_toggle_changes(self) -> None:
+    def _set_mode(self, mode: str) -> None:
         had = self.table.has_focus
-        self.changes_mode = not self.changes_mode
-        self.query_one("#fs-tree").display = not self.changes_mode
-        self.query_one("#fs-changes").display = self.changes_mode
+        self.mode = mode
+        for name in ("tree", "changes", "layers"):
+            self.query_one(f"#fs-{name}").display = name == mode
         if had:
             self.table.focus()
         self._draw()
+
+    def action_toggle_changes(self) -> None:
+        self._set_mode("tree" if self.mode == "changes" else "changes")
+
+    def action_toggle_layers(self) -> None:
+        """Per-layer mode: each layer's own diff counted, and the chosen layer's entries."""
+        if self.mode == "layers":
+            self.chosen_layer = ""
+            self._set_mode("tree")
+        else:
+            self.chosen_layer = self.chosen_layer or (self._view.layers[0][0] if self._view is not None and self._view.layers else "")
+            self._set_mode("layers")
+        self._ask()
+
+    @on(LiveTable.Selected, "#fs-layers")
+    def _pick_layer(self, event: LiveTable.Selected) -> None:
+        key = event.key or ""
+        if key.startswith("sum:"):
+            self.chosen_layer = key[4:]
+            self._ask()
+        elif key.startswith("lc:"):
+            self._set_mode("tree")
+            self.chosen_layer = ""
+            self.open_path(key[3:])
 
     @on(LiveTable.Selected, "#fs-tree")
     def _toggle(self, event: LiveTable.Selected) -> None:
@@ -222,7 +295,7 @@ class FilesPane(Vertical, Pane):
 
     def on_key(self, event: Any) -> None:
         t = self.query_one("#fs-tree", LiveTable)
-        if self.changes_mode or not t.has_focus or event.key not in ("right", "left"):
+        if self.mode != "tree" or not t.has_focus or event.key not in ("right", "left"):
             return
         key = t.ordered_keys[t.cursor_row] if t.row_count else ""
         e = self._entries.get(key)
@@ -292,6 +365,7 @@ class FilesPane(Vertical, Pane):
                        text(ch.path + ("/" if ch.is_dir else ""), style="reverse" if ch.path in fresh else ""),
                        Text("" if ch.is_dir else human_bytes(ch.size)))) for ch in v.changes)
         labels = dict(v.layers)
+        self.query_one("#fs-layers", LiveTable).set_rows(layer_rows(v, labels))
         p = v.preview if v.preview is not None and v.preview.path == self.selected else None
         meta = self.query_one("#fs-meta", LiveTable)
         body = self.query_one("#fs-body", LiveTable)

@@ -30,14 +30,14 @@ def files_container(make_container: Any, engine: Engine, **kw: Any) -> Any:
 
 
 async def files_view(engine: Engine, cid: str, expanded: tuple[str, ...] = ("/",), selected: str = "",
-                     pred: Any = lambda v: True) -> FilesView:
+                     pred: Any = lambda v: True, layer: str = "") -> FilesView:
     hub = hub_for(engine, 0.5)
     hub.want(FilesPane.SOURCES)
     hub.select(cid)
     async with Recorder(hub) as rec:
         await rec.wait_for(lambda s: (r := s.result("files")) is not None and r.key == cid and r.value is not None,
                            timeout=20)
-        res = await hub.request("files", FilesRequest(cid, expanded, selected, 1))
+        res = await hub.request("files", FilesRequest(cid, expanded, selected, 1, layer))
         if not pred(res.value):
             snap = await rec.wait_for(lambda s: (r := s.result("files")).value is not None and pred(r.value), timeout=10)
             res = snap.result("files")
@@ -73,6 +73,18 @@ async def test_origins_whiteouts_and_opaque_dirs(engine, make_container) -> None
         v = await files_view(engine, c.id, ("/", "/etc"))
         hosts = entries(v, "/etc")["hosts"]
         assert hosts.layer == "init" and hosts.mount.startswith("bind: ")
+
+
+async def test_per_layer_diffs_and_wasted_space(engine, make_container) -> None:
+    c = files_container(make_container, engine)
+    v = await files_view(engine, c.id, layer="image:3")
+    sums = {sm.layer: sm for sm in v.summaries}
+    assert [sm.layer for sm in v.summaries] == [key for key, _ in v.layers]
+    assert (sums["image:1"].added, sums["image:1"].size, sums["image:1"].wasted) == (4, 12, 7)  # doomed.txt: 7 B
+    assert sums["image:2"].wasted == 2  # a.txt, hidden by image:4's opaque directory
+    assert sums["image:3"].deleted == 1 and sums["image:3"].size == 0
+    assert sums["image:5"].entries == 50007 - (engine.name == "rootless") and sums["image:0"].wasted == 0  # no device
+    assert v.layer == "image:3" and ("/opt/payload/doomed.txt", "D") in {(ch.path, ch.kind) for ch in v.layer_changes}
 
 
 async def test_hostile_entries_are_listed_never_followed_or_opened(engine, make_container) -> None:

@@ -70,3 +70,15 @@ async def test_path_preview_live_write_and_hostile_names(engine, make_container,
         shown = tree.get_cell(hostile, "name").plain
         assert "esc\\x1b[31mred line" in shown and "\x1b" not in shown
         assert "→ /etc/shadow" in tree.get_cell("/hostile/abs-link", "name").plain
+        await pilot.press("l")  # per layer
+        layers = pane.query_one("#fs-layers")
+        await wait_for(pilot, lambda: layers.display and "sum:image:3" in layers.rows, what="the layers' own diffs")
+        assert layers.get_cell("sum:image:1", "wasted").plain == "7 B"
+        layers.move_cursor(key="sum:image:3")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "lc:/opt/payload/doomed.txt" in layers.rows, what="image layer 3's entries")
+        assert layers.get_cell("lc:/opt/payload/doomed.txt", "kind").plain == "deleted"
+        layers.move_cursor(key="lc:/opt/payload/doomed.txt")
+        await pilot.press("enter")  # into the tree, at that path
+        await wait_for(pilot, lambda: tree.display and tree.ordered_keys[tree.cursor_row] == "/opt/payload/doomed.txt",
+                       what="the deleted file in the tree")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.backend.fsmerge import changes, exists_below, hexdump, list_merged, preview
+from tui.backend.fsmerge import changes, hexdump, list_merged, preview, visible_names
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a whiteout and trusted.* xattrs need root")
 
@@ -73,8 +73,8 @@ def test_changes_are_docker_diff(tmp_path) -> None:
     assert [(c.path, c.kind) for c in got] == [("/bin", "C"), ("/bin/sh", "D"), ("/hello.world", "A"),
                                                ("/opt", "C"), ("/opt/keep.txt", "C")]
     assert total == 5
-    assert not exists_below(ls[1:], "/opt/doomed.txt")  # deleted by image:1
-    assert not exists_below(ls[1:], "/data/opq/a.txt")  # hidden by the opaque dir
+    assert "doomed.txt" not in visible_names(ls[1:], "/opt")  # deleted by image:1
+    assert visible_names(ls[1:], "/data/opq") == {"new.txt"}  # a.txt hidden by the opaque dir
 
 
 def test_links_are_shown_never_followed_and_specials_never_opened(tmp_path) -> None:
@@ -125,3 +125,17 @@ def test_immutable_layers_are_listed_once(tmp_path) -> None:
 def test_hexdump_layout() -> None:
     assert hexdump(b"ABC\x00\xff") == "00000000: 4142 4300 ff" + " " * 29 + "ABC.."  # columns as xxd's
     assert hexdump(bytes(range(16))).startswith("00000000: 0001 0203 0405 0607 0809 0a0b 0c0d 0e0f  ")
+
+
+def test_layer_summaries_and_wasted_space(tmp_path) -> None:
+    from tui.backend.fsmerge import layer_summary
+    ls = layers(tmp_path)
+    top, mid, base = (layer_summary(ls, i, 1) for i in range(3))
+    assert (top.added, top.modified, top.deleted) == (1, 3, 1)  # hello.world; /bin, /opt, keep.txt; bin/sh
+    assert top.wasted == 0  # the container's layer: nothing above it in the image
+    assert (mid.added, mid.deleted) == (1, 2)  # new.txt; doomed.txt and a.txt (under the opaque dir)
+    # the base's doomed.txt (7 B) and data/opq/a.txt (2 B) are deleted by image:1: wasted in the image;
+    # keep.txt is overwritten only by the writable layer, which is not the image's
+    assert base.wasted == len("doomed\n") + len("a\n")
+    assert base.size == sum(len(x) for x in (b"\x7fELF\0\0binary", b"root:x:0:0:root:/root:/bin/sh\n", b"a\n",
+                                             b"doomed\n", b"keep\n")) + len("/etc/shadow") + len("../../../../etc/shadow")

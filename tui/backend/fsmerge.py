@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .collect import Context, SourceState, Unavailable
-from .model.fs import FilePreview, FilesRequest, FilesView, FsChange, FsDir, FsEntry
+from .model.fs import FilePreview, FilesRequest, FilesView, FsChange, FsDir, FsEntry, LayerSummary
 from .model.layers import LayerStack
 from .procfs import read_fd
 
@@ -117,15 +117,14 @@ Layers = list[tuple[str, str]]
 """``(layer key, directory to open)``, top first."""
 
 
-def list_merged(layers: Layers, path: str, mounts: dict[str, str] | None = None,
-                cache: OrderedDict[Any, Any] | None = None, immutable: frozenset[str] = frozenset()) -> FsDir:
-    """One directory of the merged view. ``cache`` keeps the scans of ``immutable`` layers (the
-    image's: they never change)."""
+def _merge(layers: Layers, path: str, cache: OrderedDict[Any, Any] | None,
+           immutable: frozenset[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Every name of one directory across the layers, top first: the copy that shows (or the
+    deletion), how many lower copies it shadows; and the layers that hold the directory."""
     parts = parts_of(path)
     found: dict[str, dict[str, Any]] = {}
     held: list[str] = []
     hidden_by = ""
-    base = layers[-1][0] if layers else ""
     for key, root in layers:
         ckey = (root, path)
         hit = cache.get(ckey) if cache is not None and key in immutable else None
@@ -155,6 +154,23 @@ def list_merged(layers: Layers, path: str, mounts: dict[str, str] | None = None,
             if hidden_by:
                 break
             hidden_by = key  # the rest are shown as deleted by this layer
+    return found, held
+
+
+def visible_names(layers: Layers, path: str, cache: OrderedDict[Any, Any] | None = None,
+                  immutable: frozenset[str] = frozenset()) -> set[str]:
+    """The names the merged view of ``layers`` shows in directory ``path`` (deletions left out)."""
+    found, _ = _merge(layers, path, cache, immutable)
+    return {name for name, f in found.items() if not f["deleted"]}
+
+
+def list_merged(layers: Layers, path: str, mounts: dict[str, str] | None = None,
+                cache: OrderedDict[Any, Any] | None = None, immutable: frozenset[str] = frozenset()) -> FsDir:
+    """One directory of the merged view. ``cache`` keeps the scans of ``immutable`` layers (the
+    image's: they never change)."""
+    parts = parts_of(path)
+    found, held = _merge(layers, path, cache, immutable)
+    base = layers[-1][0] if layers else ""
     out = []
     for name, f in found.items():
         if f["skip"]:  # deleted below a layer that hides it anyway: was never visible from here
@@ -188,27 +204,12 @@ def is_opaque_entry(fd: int, name: str, st: os.stat_result) -> bool:
         os.close(sub)
 
 
-def exists_below(layers: Layers, path: str) -> bool:
-    """Whether some layer in ``layers`` (top first) has ``path``, before one hides it."""
-    parts = parts_of(path)
-    for _, root in layers:
-        with open_dir(root, parts[:-1]) as (fd, hides):
-            if fd is not None:
-                try:
-                    st = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
-                    return not is_whiteout(st)
-                except FileNotFoundError:
-                    pass
-                if is_opaque(fd):
-                    return False
-            if hides:
-                return False
-    return False
-
-
-def changes(upper: str, lower: Layers, limit: int = CHANGES_MAX) -> tuple[tuple[FsChange, ...], int]:
+def changes(upper: str, lower: Layers, limit: int = CHANGES_MAX, cache: OrderedDict[Any, Any] | None = None,
+            immutable: frozenset[str] = frozenset()) -> tuple[tuple[FsChange, ...], int]:
     """``docker diff``: every entry of the writable layer — ``D`` for a whiteout, ``C`` where a
-    lower layer has the path, else ``A`` — depth first, sorted; capped at ``limit``."""
+    lower layer shows the path, else ``A``; an opaque directory deletes what the layers below
+    showed in it — depth first, sorted; capped at ``limit`` (``total`` counts them all). Each
+    directory is compared with the merged view of the layers below once (not entry by entry)."""
     out: list[FsChange] = []
     total = 0
     stack = [""]
@@ -220,21 +221,56 @@ def changes(upper: str, lower: Layers, limit: int = CHANGES_MAX) -> tuple[tuple[
             entries = sorted(scan(fd))
             opaque = bool(rel) and is_opaque(fd)
         for name, st in reversed(entries):
-            p = f"{rel}/{name}"
             if stat.S_ISDIR(st.st_mode):
-                stack.append(p)
-        found = [(f"{rel}/{name}", "D" if is_whiteout(st) else "C" if exists_below(lower, f"{rel}/{name}") else "A",
+                stack.append(f"{rel}/{name}")
+        below = visible_names(lower, rel or "/", cache, immutable) if lower else set()
+        found = [(f"{rel}/{name}", "D" if is_whiteout(st) else "C" if name in below else "A",
                   stat.S_ISDIR(st.st_mode), 0 if stat.S_ISDIR(st.st_mode) else st.st_size) for name, st in entries]
-        if opaque:  # an opaque directory deletes every entry the layers below had in it
+        if opaque:
             mine = {name for name, _ in entries}
-            found += [(f"{rel}/{e.name}", "D", e.kind == "dir", 0) for e in list_merged(lower, rel).entries
-                      if e.name not in mine and e.status != "deleted"]
+            found += [(f"{rel}/{name}", "D", False, 0) for name in sorted(below - mine)]
         for p, kind, is_dir, size in found:
             total += 1
             if len(out) < limit:
                 out.append(FsChange(p, kind, is_dir, size))
     out.sort(key=lambda c: c.path)
     return tuple(out), total
+
+
+def shadowed(upper: Layers, path: str) -> bool:
+    """Whether a layer in ``upper`` has ``path`` (a copy or a whiteout) or hides it (an opaque
+    directory, or a file in place of a directory on the way)."""
+    parts = parts_of(path)
+    for _, root in upper:
+        with open_dir(root, parts[:-1]) as (fd, hides):
+            if hides:
+                return True
+            if fd is not None:
+                try:
+                    os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+                    return True
+                except FileNotFoundError:
+                    continue
+    return False
+
+
+SUMMARY_MAX = 20000
+"""Entries a layer may hold for its wasted space to be counted."""
+
+
+def layer_summary(layers: Layers, i: int, images: int, cache: OrderedDict[Any, Any] | None = None,
+                  immutable: frozenset[str] = frozenset()) -> LayerSummary:
+    """Layer ``i``'s own diff against the layers below it, counted; its wasted bytes are those of
+    its files that an image layer above it overwrites or deletes — what dive calls wasted space
+    (``images``: how many layers on top are the container's, not the image's; they count none)."""
+    key, root = layers[i]
+    found, total = changes(root, layers[i + 1:], SUMMARY_MAX, cache, immutable)
+    files = [c for c in found if not c.is_dir and c.kind != "D"]
+    above = layers[images:i] if i >= images else []
+    wasted = sum(c.size for c in files if shadowed(above, c.path)) if total <= SUMMARY_MAX else 0
+    return LayerSummary(layer=key, added=sum(c.kind == "A" for c in found), modified=sum(c.kind == "C" for c in found),
+                        deleted=sum(c.kind == "D" for c in found), size=sum(c.size for c in files), wasted=wasted,
+                        entries=total)
 
 
 def preview(layers: Layers, path: str, labels: dict[str, str]) -> FilePreview:
@@ -382,7 +418,8 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
             dirs.append(FsDir(path=path, entries=(), error=exc.strerror or str(exc)))
     notes = []
     upper = next((root for key, root in layers if key == "rw"), "")
-    found, total = changes(upper, [x for x in layers if x[0] != "rw"]) if upper else ((), 0)
+    found, total = changes(upper, [x for x in layers if x[0] != "rw"], CHANGES_MAX, cache, immutable) \
+        if upper else ((), 0)
     if not upper:
         notes.append("no writable layer known (an image, or the containerd store while the container is stopped)")
     shown = None
@@ -393,7 +430,24 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
         except OSError as exc:
             shown = FilePreview(path=req.selected, layer="", layer_path="", kind="", size=0, mode=0, uid=0, gid=0,
                                 mtime=0.0, inode=0, error=exc.strerror or str(exc))
+    summaries: list[LayerSummary] = []
+    layer_found: tuple[FsChange, ...] = ()
+    layer_total = 0
+    if req.layer:
+        images = sum(1 for lay in stack.layers if lay.role != "image" and lay.directory.value)
+        cached: dict[tuple[str, str], LayerSummary] = state.cache.setdefault("summaries", {})
+        for i, (key, root) in enumerate(layers):
+            if key in immutable and (root, key) in cached:
+                summaries.append(cached[(root, key)])
+                continue
+            summaries.append(layer_summary(layers, i, images, cache, immutable))
+            if key in immutable:
+                cached[(root, key)] = summaries[-1]
+        at = next((i for i, (key, _) in enumerate(layers) if key == req.layer), None)
+        if at is not None:
+            layer_found, layer_total = changes(layers[at][1], layers[at + 1:], CHANGES_MAX, cache, immutable)
     return FilesView(cid=c.id, layers=layer_labels(stack), dirs=tuple(dirs), changes=found, changes_total=total,
+                     summaries=tuple(summaries), layer=req.layer, layer_changes=layer_found, layer_total=layer_total,
                      preview=shown, notes=tuple(notes), upper=upper,
                      layer_dirs=tuple((lay.key, os.path.join(lay.directory.value, "fs" if stack.store == "containerd"
                                                              else "diff")) for lay in stack.layers if lay.directory.value),

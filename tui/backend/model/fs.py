@@ -53,9 +53,24 @@ class FsChange:
 
     path: str
     kind: str
-    """``A`` added, ``C`` changed (a lower copy exists), ``D`` deleted (a whiteout)."""
+    """``A`` added, ``C`` changed (a lower copy exists), ``D`` deleted (a whiteout, or hidden by an
+    opaque directory)."""
     is_dir: bool
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSummary:
+    """One layer's own diff, counted (per-layer mode): what it adds, modifies and deletes, and
+    how much of what it holds later layers overwrite or delete (wasted in the image)."""
+
+    layer: str
+    added: int
+    modified: int
+    deleted: int
+    size: int
+    wasted: int
+    entries: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,12 @@ class FilesView:
     """The writable layer's directory as opened here (what the live watch follows)."""
     layer_dirs: tuple[tuple[str, str], ...] = ()
     """``(key, the layer's directory on the host)`` (``…/overlay2/<id>/diff``)."""
+    summaries: tuple[LayerSummary, ...] = ()
+    """Per-layer mode: every layer's own diff, counted."""
+    layer: str = ""
+    """Per-layer mode: the layer whose own diff ``layer_changes`` lists."""
+    layer_changes: tuple[FsChange, ...] = ()
+    layer_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +131,8 @@ class FilesRequest:
     expanded: tuple[str, ...] = ("/",)
     selected: str = ""
     seq: int = 0
+    layer: str = ""
+    """Per-layer mode on this layer (empty: the merged tree)."""
 
     def __str__(self) -> str:
         return f"{self.cid}#{self.seq}"
