@@ -45,43 +45,98 @@ FRESH_S = 3.0
 """How long a change that just happened stays highlighted."""
 
 
-def tree_rows(v: FilesView, expanded: set[str], fresh: frozenset[str] = frozenset()
-              ) -> list[tuple[str, tuple[Text, ...], FsEntry]]:
-    """Depth-first rows of the open directories: (path, cells, entry); ``fresh`` paths changed
-    a moment ago (highlighted)."""
-    dirs = {d.path: d for d in v.dirs}
-    out: list[tuple[str, tuple[Text, ...], FsEntry]] = []
+CHUNK = 2000
+"""Rows a big directory adds to the tree per step (a step every ``GROW_S``), so opening one of
+50 000 entries never holds the keyboard up."""
+GROW_S = 0.05
+MORE = FsEntry("", "", 0, 0, 0, 0, 0.0, "")
 
-    def walk(path: str, depth: int) -> None:
-        d = dirs.get(path)
-        if d is None:
-            return
-        for e in d.entries:
-            p = join(path, e.name)
-            is_dir = e.kind == "dir" and e.status != "deleted"
-            mark = ("▾ " if p in expanded else "▸ ") if is_dir else "  "
-            name = Text("  " * depth + mark)
-            style = STATUS_STYLE.get(e.status, "bold" if is_dir else "")
-            name.append_text(text(e.name, style=f"{style} reverse" if p in fresh else style))
-            if e.kind == "link":
-                name.append_text(text(f" → {e.link}", style="cyan"))
-            if e.opaque:
-                name.append(" (opaque)", style="magenta")
-            status = Text(e.status, style=STATUS_STYLE.get(e.status, ""))
-            if e.mount:
-                status = Text("mount", style="bold magenta")
-            size = "" if e.kind == "dir" else human_bytes(e.size)
-            out.append((p, (name, Text(short_layer(e.layer), style="dim" if e.layer != "rw" else "green"),
-                            status, Text(size)), e))
-            if is_dir and p in expanded:
-                walk(p, depth + 1)
-        if d.total > len(d.entries):
-            out.append((f"{path}/\0more", (Text("  " * depth + f"… {d.total - len(d.entries):,} more entries not listed",
-                                                 style="yellow"), Text(""), Text(""), Text("")),
-                        FsEntry("", "", 0, 0, 0, 0, 0.0, "")))
 
-    walk("/", 0)
-    return out
+def entry_cells(e: FsEntry, depth: int, opened: bool, fresh: bool) -> tuple[Text, ...]:
+    is_dir = e.kind == "dir" and e.status != "deleted"
+    mark = ("▾ " if opened else "▸ ") if is_dir else "  "
+    name = Text("  " * depth + mark)
+    style = STATUS_STYLE.get(e.status, "bold" if is_dir else "")
+    name.append_text(text(e.name, style=f"{style} reverse" if fresh else style))
+    if e.kind == "link":
+        name.append_text(text(f" → {e.link}", style="cyan"))
+    if e.opaque:
+        name.append(" (opaque)", style="magenta")
+    status = Text("mount", style="bold magenta") if e.mount else Text(e.status, style=STATUS_STYLE.get(e.status, ""))
+    return (name, Text(short_layer(e.layer), style="dim" if e.layer != "rw" else "green"), status,
+            Text("" if e.kind == "dir" else human_bytes(e.size)))
+
+
+Row = tuple[str, tuple[Text, ...], FsEntry]
+
+
+class TreeRows:
+    """The tree's rows from the open directories, built incrementally: the rows of a directory
+    with nothing open inside it are kept while the backend hands back the same :class:`FsDir`
+    (it does while only image layers hold it), a row's cells are kept while its entry is equal,
+    and a big directory is shown ``CHUNK`` entries more at each :meth:`grow`."""
+
+    def __init__(self) -> None:
+        self._segs: dict[str, tuple[FsDir, tuple[Any, ...], list[Row]]] = {}
+        self._cells: dict[tuple[FsEntry, int, bool, bool], tuple[Text, ...]] = {}
+        self.shown: dict[str, int] = {}
+        """Entries shown so far per directory (``CHUNK`` first, more at each ``grow``)."""
+
+    def reset(self) -> None:
+        self._segs.clear()
+        self._cells.clear()
+        self.shown.clear()
+
+    def growing(self, v: FilesView, expanded: set[str]) -> bool:
+        return any(len(d.entries) > self.shown.get(d.path, CHUNK) for d in v.dirs if d.path in expanded)
+
+    def grow(self) -> None:
+        for path in self.shown:
+            self.shown[path] += CHUNK
+
+    def rows(self, v: FilesView, expanded: set[str], fresh: frozenset[str] = frozenset()) -> list[Row]:
+        """Depth-first rows of the open directories: (path, cells, entry); ``fresh`` paths
+        changed a moment ago (highlighted)."""
+        dirs = {d.path: d for d in v.dirs}
+        segs: dict[str, tuple[FsDir, tuple[Any, ...], list[Row]]] = {}
+        cells_kept: dict[tuple[FsEntry, int, bool, bool], tuple[Text, ...]] = {}
+
+        def walk(path: str, depth: int) -> list[Row]:
+            d = dirs.get(path)
+            if d is None:
+                return []
+            limit = self.shown.setdefault(path, CHUNK)
+            prefix = "/" if path == "/" else path + "/"
+            inner = any(p.startswith(prefix) and p != path for p in expanded)
+            key = (depth, limit, frozenset(p for p in fresh if p.startswith(prefix)))
+            old = self._segs.get(path)
+            if not inner and old is not None and old[0] is d and old[1] == key:
+                segs[path] = old
+                return old[2]
+            out: list[Row] = []
+            for e in d.entries[:limit]:
+                p = join(path, e.name)
+                ck = (e, depth, p in expanded, p in fresh)
+                cells = self._cells.get(ck) or entry_cells(*ck)
+                cells_kept[ck] = cells
+                out.append((p, cells, e))
+                if ck[2] and e.kind == "dir" and e.status != "deleted":
+                    out.extend(walk(p, depth + 1))
+            pad = "  " * depth
+            if len(d.entries) > limit:
+                out.append((f"{path}/\0more", (Text(f"{pad}loading… {limit:,} of {len(d.entries):,} entries",
+                                                     style="yellow"), Text(""), Text(""), Text("")), MORE))
+            elif d.total > len(d.entries):
+                out.append((f"{path}/\0more", (Text(f"{pad}… {d.total - len(d.entries):,} more entries not listed",
+                                                     style="yellow"), Text(""), Text(""), Text("")), MORE))
+            if not inner:
+                segs[path] = (d, key, out)
+            return out
+
+        out = walk("/", 0)
+        self._segs, self._cells = segs, cells_kept
+        self.shown = {p: n for p, n in self.shown.items() if p in expanded}
+        return out
 
 
 def layer_rows(v: FilesView, labels: dict[str, str]) -> list[tuple[str, tuple[Text, ...]]]:
@@ -176,6 +231,10 @@ class FilesPane(Vertical, Pane):
         self._reveal = ""
         self._changes: set[str] | None = None
         self._fresh: dict[str, float] = {}
+        self._tree = TreeRows()
+        self._grow_due = False
+        self._drawn: tuple[Any, ...] = ((), None, None, (), None)
+        self._drawn_changes: tuple[Any, ...] = ((), None)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="fs-main"):
@@ -321,6 +380,7 @@ class FilesPane(Vertical, Pane):
             if self._cid is not None:  # another container: start from its root
                 self.expanded, self.selected = {"/"}, ""
             self._cid, self._changes, self._fresh = cid, None, {}
+            self._tree.reset()
         c = snap.container(cid) if cid else None
         res = snap.result("files")
         v = res.value if res is not None and res.key == cid and isinstance(res.value, FilesView) else None
@@ -347,25 +407,43 @@ class FilesPane(Vertical, Pane):
                    f"{len(v.layers)} layers · {v.changes_total} change{'' if v.changes_total == 1 else 's'} in the "
                    f"writable layer" + ("" if n == v.changes_total else f" ({n} listed)"))
 
+    def _grow(self) -> None:
+        """Show the next chunk of a big directory (one chunk per timer tick)."""
+        self._grow_due = False
+        self._tree.grow()
+        self._draw()
+
     def _draw(self, now: float | None = None) -> None:
+        """Redraw what changed: the tree (only when its directories, what is open or what is
+        highlighted changed — a cursor move in a directory of 50 000 entries redraws the preview
+        alone), the changes list, the per-layer table and the preview."""
         v = self._view
         if v is None:
             return
         now = time.time() if now is None else now
         fresh = frozenset(p for p, t in self._fresh.items() if now - t < FRESH_S)
-        rows = tree_rows(v, self.expanded, fresh)
-        self._entries = {p: e for p, _, e in rows}
-        tree = self.query_one("#fs-tree", LiveTable)
-        tree.set_rows((p, cells) for p, cells, _ in rows)
+        tree_state = (tuple(map(id, v.dirs)), frozenset(self.expanded), fresh, tuple(self._tree.shown.items()))
+        if tree_state != self._drawn[:4]:
+            rows = self._tree.rows(v, self.expanded, fresh)
+            tree_state = (tuple(map(id, v.dirs)), frozenset(self.expanded), fresh, tuple(self._tree.shown.items()))
+            if self._tree.growing(v, self.expanded) and not self._grow_due:
+                self._grow_due = True
+                self.set_timer(GROW_S, self._grow)
+            self._entries = {p: e for p, _, e in rows}
+            self.query_one("#fs-tree", LiveTable).set_rows((p, cells) for p, cells, _ in rows)
+        self._drawn = (*tree_state, v.dirs)  # the dirs kept alive, so their ids stay theirs
         if self._reveal and self._reveal in self._entries:
-            tree.move_cursor(key=self._reveal)
+            self.query_one("#fs-tree", LiveTable).move_cursor(key=self._reveal)
             self._reveal = ""
-        self.query_one("#fs-changes", LiveTable).set_rows(
-            (ch.path, (Text(ch.kind, style=CHANGE_STYLE.get(ch.kind, "")),
-                       text(ch.path + ("/" if ch.is_dir else ""), style="reverse" if ch.path in fresh else ""),
-                       Text("" if ch.is_dir else human_bytes(ch.size)))) for ch in v.changes)
+        if (v.changes, fresh) != self._drawn_changes:
+            self._drawn_changes = (v.changes, fresh)
+            self.query_one("#fs-changes", LiveTable).set_rows(
+                (ch.path, (Text(ch.kind, style=CHANGE_STYLE.get(ch.kind, "")),
+                           text(ch.path + ("/" if ch.is_dir else ""), style="reverse" if ch.path in fresh else ""),
+                           Text("" if ch.is_dir else human_bytes(ch.size)))) for ch in v.changes)
         labels = dict(v.layers)
-        self.query_one("#fs-layers", LiveTable).set_rows(layer_rows(v, labels))
+        if self.mode == "layers":
+            self.query_one("#fs-layers", LiveTable).set_rows(layer_rows(v, labels))
         p = v.preview if v.preview is not None and v.preview.path == self.selected else None
         meta = self.query_one("#fs-meta", LiveTable)
         body = self.query_one("#fs-body", LiveTable)

@@ -115,7 +115,7 @@ async def test_a_directory_of_50000_entries(engine, make_container) -> None:
     c = files_container(make_container, engine)
     v = await files_view(engine, c.id, ("/", "/many"))
     d = next(d for d in v.dirs if d.path == "/many")
-    assert d.total == 50000 and len(d.entries) == LIST_MAX
+    assert d.total == len(d.entries) == 50000 <= LIST_MAX
     assert all(e.layer == "image:5" for e in d.entries)
 
 

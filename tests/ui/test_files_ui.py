@@ -82,3 +82,23 @@ async def test_path_preview_live_write_and_hostile_names(engine, make_container,
         await pilot.press("enter")  # into the tree, at that path
         await wait_for(pilot, lambda: tree.display and tree.ordered_keys[tree.cursor_row] == "/opt/payload/doomed.txt",
                        what="the deleted file in the tree")
+
+
+async def test_a_directory_of_50000_entries_opens_in_chunks(engine, make_container, wait_for) -> None:
+    engine.skip_unless("docker", why="the same widget on every engine")
+    c = make_container(image="itui/files:latest", command=["sleep 100000"])
+    app = make_app(Hub(HubConfig(interval=1.0, environ=engine.env)), Config(container=c.name, tab="files"))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FilesPane)
+        tree = pane.query_one("#fs-tree")
+        await wait_for(pilot, lambda: "/many" in tree.rows, timeout=15, what="the root")
+        tree.focus()
+        tree.move_cursor(key="/many")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "/many/\0more" in tree.rows, what="the first chunk, with progress")
+        progress = tree.get_cell("/many/\0more", "name").plain.split()
+        assert progress[0] == "loading…" and int(progress[1].replace(",", "")) < 50000 and progress[3] == "50,000"
+        await pilot.press("j", "j")  # the keys work while it loads
+        assert tree.ordered_keys[tree.cursor_row].startswith("/many/")
+        await wait_for(pilot, lambda: "/many/\0more" not in tree.rows, timeout=20, what="every entry")
+        assert sum(1 for k in tree.ordered_keys if k.startswith("/many/")) == 50000

@@ -139,3 +139,24 @@ def test_layer_summaries_and_wasted_space(tmp_path) -> None:
     assert base.wasted == len("doomed\n") + len("a\n")
     assert base.size == sum(len(x) for x in (b"\x7fELF\0\0binary", b"root:x:0:0:root:/root:/bin/sh\n", b"a\n",
                                              b"doomed\n", b"keep\n")) + len("/etc/shadow") + len("../../../../etc/shadow")
+
+
+def test_a_directory_as_it_was_is_handed_back_unchanged(tmp_path) -> None:
+    """While a directory is as it was, the same listing object comes back (the tab then redraws
+    nothing for it): without reading it again while only image layers hold it, after comparing
+    when the container's layer holds it; a change, and its undoing, are seen."""
+    from tui.backend.fsmerge import _listing
+    ls = layers(tmp_path)
+    mutable, image = ls[:1], frozenset({"image:1", "image:0"})
+    kept: dict = {}
+    first = _listing(ls, mutable, "/etc", {}, OrderedDict(), image, kept)
+    assert _listing(ls, mutable, "/etc", {}, OrderedDict(), image, kept) is first
+    (Path(ls[0][1]) / "etc").mkdir()
+    (Path(ls[0][1]) / "etc" / "new").write_text("")
+    changed = _listing(ls, mutable, "/etc", {}, OrderedDict(), image, kept)
+    assert changed is not first and "new" in {e.name for e in changed.entries}
+    assert _listing(ls, mutable, "/etc", {}, OrderedDict(), image, kept) is changed
+    (Path(ls[0][1]) / "etc" / "new").unlink()
+    (Path(ls[0][1]) / "etc").rmdir()
+    back = _listing(ls, mutable, "/etc", {}, OrderedDict(), image, kept)
+    assert "new" not in {e.name for e in back.entries} and back == first

@@ -26,7 +26,7 @@ from .model.fs import FilePreview, FilesRequest, FilesView, FsChange, FsDir, FsE
 from .model.layers import LayerStack
 from .procfs import read_fd
 
-LIST_MAX = 5000
+LIST_MAX = 100_000
 """Entries kept per directory (the total is still counted)."""
 CHANGES_MAX = 2000
 PREVIEW_BYTES = 64 * 1024
@@ -357,6 +357,32 @@ def hexdump(data: bytes) -> str:
 
 # ---------------------------------------------------------------- the source
 
+def _listing(layers: Layers, mutable: Layers, path: str, mounts: dict[str, str], cache: OrderedDict[Any, Any],
+             immutable: frozenset[str], kept: dict[tuple[str, str, bool], FsDir]) -> FsDir:
+    """``list_merged``, with the same :class:`FsDir` handed back while the directory is as it
+    was: one only image layers hold (the container's layers neither have it nor hide it) is not
+    read again, and one the container's layers hold is read and compared. The tab redraws
+    nothing for a directory handed back as it was."""
+    parts = parts_of(path)
+    untouched = True
+    for _, root in mutable:
+        with open_dir(root, parts) as (fd, hides):
+            if fd is not None or hides:
+                untouched = False
+                break
+    key = ("\0".join(root for _, root in layers), path, untouched)
+    before = kept.get(key)
+    if untouched and before is not None:
+        return before
+    d = list_merged(layers, path, mounts, cache, immutable)
+    if d == before:
+        return before
+    if len(kept) > CACHE_DIRS:
+        kept.clear()
+    kept[key] = d
+    return d
+
+
 def layer_roots(ctx: Context, stack: LayerStack) -> Layers:
     sub = "fs" if stack.store == "containerd" else "diff"
     root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
@@ -408,9 +434,11 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
     immutable = frozenset(lay.key for lay in stack.layers if lay.role == "image")
     mounts = mounts_of(ctx)
     dirs = []
+    kept: dict[tuple[str, str, bool], FsDir] = state.cache.setdefault("dirs", {})  # (layer roots, path, untouched)
+    mutable = [x for x in layers if x[0] not in immutable]
     for path in dict.fromkeys(("/",) + req.expanded):
         try:
-            dirs.append(list_merged(layers, path, mounts, cache, immutable))
+            dirs.append(_listing(layers, mutable, path, mounts, cache, immutable, kept))
         except PermissionError:
             raise Unavailable(f"needs root: the layer directories under {stack.store_root} are readable by "
                               "root only") from None
