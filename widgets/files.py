@@ -235,6 +235,7 @@ class FilesPane(Vertical, Pane):
         self._grow_due = False
         self._drawn: tuple[Any, ...] = ((), None, None, (), None)
         self._drawn_changes: tuple[Any, ...] = ((), None)
+        self._body_of: FilePreview | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="fs-main"):
@@ -452,6 +453,7 @@ class FilesPane(Vertical, Pane):
                                      Text("move the cursor onto a file", style="dim")))])
             meta.styles.height = 1
             body.set_rows(())
+            self._body_of = None
             return
         rows = meta_rows(p, labels, now)
         entry = self._entries.get(p.path)
@@ -460,8 +462,17 @@ class FilesPane(Vertical, Pane):
                                            text(f"inside the container this path shows {entry.mount}", style="magenta"))))
         meta.set_rows(rows)
         meta.styles.height = min(len(rows), 12)
+        if p == self._body_of:  # the same file as it was: the body and where it is scrolled stay
+            return
+        self._body_of = p
         content = p.hexdump or p.text
-        lines = content.split("\n")[:2000] if content else []
-        if p.truncated:
-            lines.append(f"… (first {human_bytes(len(content.encode()))} of {human_bytes(p.size)})")
+        lines = content.split("\n") if content else []
+        lines = lines[-2000:] if p.tail else lines[:2000]
+        shown = human_bytes(len(content.encode()))
+        if p.tail:  # a log: its end, the view scrolled there
+            lines.insert(0, f"… (a log: its last {shown} of {human_bytes(p.size)})")
+        elif p.truncated:
+            lines.append(f"… (first {shown} of {human_bytes(p.size)})")
         body.set_rows((f"l{i}", (text(line),)) for i, line in enumerate(lines))
+        if p.tail and lines:
+            body.move_cursor(key=f"l{len(lines) - 1}")

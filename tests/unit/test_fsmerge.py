@@ -160,3 +160,22 @@ def test_a_directory_as_it_was_is_handed_back_unchanged(tmp_path) -> None:
     (Path(ls[0][1]) / "etc").rmdir()
     back = _listing(ls, mutable, "/etc", {}, OrderedDict(), image, kept)
     assert "new" not in {e.name for e in back.entries} and back == first
+
+
+def test_a_big_log_is_previewed_from_its_end_other_files_from_their_start(tmp_path) -> None:
+    from tui.backend.fsmerge import PREVIEW_BYTES, is_log
+    ls = layers(tmp_path)
+    rw = Path(ls[0][1])
+    (rw / "var" / "log").mkdir(parents=True)
+    lines = [f"line {i}" for i in range(30000)]
+    body = "\n".join(lines) + "\n"
+    assert len(body) > PREVIEW_BYTES
+    (rw / "var" / "log" / "app.log").write_text(body)
+    (rw / "opt" / "big.txt").write_text(body)
+    log = preview(ls, "/var/log/app.log", {})
+    assert log.tail and log.truncated and log.text.endswith("line 29999\n")
+    assert log.text.split("\n", 1)[0] in lines  # starts on a whole line
+    big = preview(ls, "/opt/big.txt", {})
+    assert not big.tail and big.truncated and big.text.startswith("line 0\n")
+    assert [is_log(p) for p in ("/x/app.log", "/x/app.log.1", "/var/log/messages", "/srv/logs/x", "/etc/logo.png",
+                                "/etc/passwd")] == [True, True, True, True, False, False]

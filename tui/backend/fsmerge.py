@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -309,14 +310,29 @@ def _describe(dfd: int, name: str, st: os.stat_result, path: str, layer: str, wh
         again = os.fstat(fd)
         if not stat.S_ISREG(again.st_mode) or again.st_ino != st.st_ino:
             return FilePreview(**base, error="changed while being opened: not read")
+        tail = again.st_size > PREVIEW_BYTES and is_log(path)
+        if tail:
+            os.lseek(fd, again.st_size - PREVIEW_BYTES, os.SEEK_SET)
         data = read_fd(fd, PREVIEW_BYTES)
         xattrs = _xattrs(fd)
     finally:
         os.close(fd)
-    truncated = st.st_size > len(data)
     if b"\0" in data[:8192]:
         return FilePreview(**base, xattrs=xattrs, hexdump=hexdump(data[:HEX_BYTES]), truncated=st.st_size > HEX_BYTES)
-    return FilePreview(**base, xattrs=xattrs, text=data.decode("utf-8", "replace"), truncated=truncated)
+    if tail:  # from the first whole line on
+        data = data[data.find(b"\n") + 1:]
+    return FilePreview(**base, xattrs=xattrs, text=data.decode("utf-8", "replace"), truncated=st.st_size > len(data),
+                       tail=tail)
+
+
+LOG_NAME = re.compile(r"(\.log(\.\d+)?|\.out|\.err|^(messages|syslog|kern\.log|dmesg))$")
+
+
+def is_log(path: str) -> bool:
+    """A log, whose end is what a user wants to see (``*.log``, ``*.log.1``, anything under a
+    ``log``/``logs`` directory, ``messages``, ``syslog``)."""
+    parts = path.rsplit("/", 2)
+    return bool(LOG_NAME.search(parts[-1])) or (len(parts) > 1 and parts[-2] in ("log", "logs"))
 
 
 def _xattrs(fd: int) -> tuple[tuple[str, str], ...]:

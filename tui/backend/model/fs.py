@@ -93,6 +93,8 @@ class FilePreview:
     hexdump: str = ""
     link: str = ""
     truncated: bool = False
+    tail: bool = False
+    """The text is the file's end (a log), not its start."""
     note: str = ""
     error: str = ""
 
