@@ -9,12 +9,16 @@ from __future__ import annotations
 import stat
 import time
 from itertools import count
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widgets import Input
 
 from tui.backend.model import Snapshot
 from tui.backend.model.fs import FilePreview, FilesRequest, FilesView, FsEntry
@@ -69,6 +73,36 @@ def entry_cells(e: FsEntry, depth: int, opened: bool, fresh: bool) -> tuple[Text
 
 Row = tuple[str, tuple[Text, ...], FsEntry]
 
+KINDS = ("", "added", "modified", "deleted", "unmodified")
+"""What ``f`` cycles through: every entry, then one status (dive's filters)."""
+KIND_OF_CHANGE = {"A": "added", "C": "modified", "D": "deleted"}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``/``: names containing ``names`` in ``directory`` (the one the cursor was in); ``f``:
+    one status in every list. Directories in the tree stay, so the tree can still be walked."""
+
+    directory: str = "/"
+    names: str = ""
+    kind: str = ""
+
+    def at(self, path: str) -> tuple[str, str] | None:
+        """What filters ``path``'s entries (``None``: nothing)."""
+        names = self.names if path == self.directory else ""
+        return (names, self.kind) if names or self.kind else None
+
+    def keeps(self, e: FsEntry, path: str) -> bool:
+        if path == self.directory and self.names and self.names not in e.name.lower():
+            return False
+        if not self.kind or (e.kind == "dir" and e.status != "deleted"):
+            return True
+        return e.status == ("" if self.kind == "unmodified" else self.kind)
+
+    def keeps_change(self, path: str, kind: str) -> bool:
+        """A line of the changes or per-layer list (full paths: the names filter matches the path)."""
+        return (not self.names or self.names in path.lower()) and (not self.kind or KIND_OF_CHANGE[kind] == self.kind)
+
 
 class TreeRows:
     """The tree's rows from the open directories, built incrementally: the rows of a directory
@@ -94,9 +128,11 @@ class TreeRows:
         for path in self.shown:
             self.shown[path] += CHUNK
 
-    def rows(self, v: FilesView, expanded: set[str], fresh: frozenset[str] = frozenset()) -> list[Row]:
+    def rows(self, v: FilesView, expanded: set[str], fresh: frozenset[str] = frozenset(),
+             look: Filter | None = None) -> list[Row]:
         """Depth-first rows of the open directories: (path, cells, entry); ``fresh`` paths
-        changed a moment ago (highlighted)."""
+        changed a moment ago (highlighted); ``look``: the filter (names in one directory, a
+        status everywhere; directories stay, to walk through)."""
         dirs = {d.path: d for d in v.dirs}
         segs: dict[str, tuple[FsDir, tuple[Any, ...], list[Row]]] = {}
         cells_kept: dict[tuple[FsEntry, int, bool, bool], tuple[Text, ...]] = {}
@@ -108,13 +144,15 @@ class TreeRows:
             limit = self.shown.setdefault(path, CHUNK)
             prefix = "/" if path == "/" else path + "/"
             inner = any(p.startswith(prefix) and p != path for p in expanded)
-            key = (depth, limit, frozenset(p for p in fresh if p.startswith(prefix)))
+            here = look.at(path) if look is not None else None
+            key = (depth, limit, frozenset(p for p in fresh if p.startswith(prefix)), here)
+            entries = d.entries if here is None else tuple(e for e in d.entries if look.keeps(e, path))
             old = self._segs.get(path)
             if not inner and old is not None and old[0] is d and old[1] == key:
                 segs[path] = old
                 return old[2]
             out: list[Row] = []
-            for e in d.entries[:limit]:
+            for e in entries[:limit]:
                 p = join(path, e.name)
                 ck = (e, depth, p in expanded, p in fresh)
                 cells = self._cells.get(ck) or entry_cells(*ck)
@@ -123,11 +161,15 @@ class TreeRows:
                 if ck[2] and e.kind == "dir" and e.status != "deleted":
                     out.extend(walk(p, depth + 1))
             pad = "  " * depth
-            if len(d.entries) > limit:
-                out.append((f"{path}/\0more", (Text(f"{pad}loading… {limit:,} of {len(d.entries):,} entries",
+            if here is not None and look.names and path == look.directory:
+                out.append((f"{prefix}\0filter", (Text(f"{pad}{len(entries):,} of {len(d.entries):,} match "
+                                                       f"/{look.names}", style="yellow"), Text(""), Text(""), Text("")),
+                            MORE))
+            if len(entries) > limit:
+                out.append((f"{prefix}\0more", (Text(f"{pad}loading… {limit:,} of {len(entries):,} entries",
                                                      style="yellow"), Text(""), Text(""), Text("")), MORE))
             elif d.total > len(d.entries):
-                out.append((f"{path}/\0more", (Text(f"{pad}… {d.total - len(d.entries):,} more entries not listed",
+                out.append((f"{prefix}\0more", (Text(f"{pad}… {d.total - len(d.entries):,} more entries not listed",
                                                      style="yellow"), Text(""), Text(""), Text("")), MORE))
             if not inner:
                 segs[path] = (d, key, out)
@@ -139,9 +181,9 @@ class TreeRows:
         return out
 
 
-def layer_rows(v: FilesView, labels: dict[str, str]) -> list[tuple[str, tuple[Text, ...]]]:
+def layer_rows(v: FilesView, labels: dict[str, str], look: Filter = Filter()) -> list[tuple[str, tuple[Text, ...]]]:
     """Per-layer mode: a line per layer (its own diff counted, wasted bytes), then the chosen
-    layer's entries."""
+    layer's entries (those ``look`` keeps)."""
     rows: list[tuple[str, tuple[Text, ...]]] = []
     for sm in v.summaries:
         mark = "▶ " if sm.layer == v.layer else "  "
@@ -160,9 +202,12 @@ def layer_rows(v: FilesView, labels: dict[str, str]) -> list[tuple[str, tuple[Te
                                    "overwritten or deleted by a later layer)", style="dim"),
                                    Text(human_bytes(total)), Text(human_bytes(wasted), style="yellow"))))
     if v.layer:
-        rows.append(("§entries", (Text(""), Text(f"{labels.get(v.layer, v.layer)}: {v.layer_total} entries",
+        kept = [ch for ch in v.layer_changes if look.keeps_change(ch.path, ch.kind)]
+        which = " · ".join(x for x in (look.kind, f"/{look.names}" if look.names else "") if x)
+        rows.append(("§entries", (Text(""), Text(f"{labels.get(v.layer, v.layer)}: {v.layer_total} entries"
+                                                 + (f" ({len(kept)} {which})" if which else ""),
                                                  style="bold underline"), Text(""), Text(""))))
-        for ch in v.layer_changes:
+        for ch in kept:
             kind = {"A": "added", "C": "modified", "D": "deleted"}[ch.kind]
             rows.append((f"lc:{ch.path}", (Text(kind, style=STATUS_STYLE.get(kind, "")),
                                            text(ch.path + ("/" if ch.is_dir else "")),
@@ -199,14 +244,24 @@ class FilesPane(Vertical, Pane):
     SOURCES = ("files", "layers", "images")
     HELP = (("enter / →", "open or close a directory"), ("←", "close the directory (or go to its parent)"),
             ("d", "the writable layer's changes (docker diff) / the tree"),
-            ("l", "per layer: each layer's own diff and wasted space; enter on one lists it / the tree"))
+            ("l", "per layer: each layer's own diff and wasted space; enter on one lists it / the tree"),
+            ("/", "filter the names in the cursor's directory (the paths in the changes / a layer's list)"),
+            ("f", "show one status: added, modified, deleted, unmodified, all (like dive)"),
+            ("esc", "clear the filters"))
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter here", show=False),
+        Binding("escape", "clear_filter", "Clear the filter", show=False),
+    ]
     COMMANDS = (PaneCommand("Files: changes", "The writable layer's changes as docker diff lists them (d)",
                             "toggle_changes", "d"),
                 PaneCommand("Files: per layer", "Each layer's own diff, its size and wasted space, like dive (l)",
-                            "toggle_layers", "l"))
+                            "toggle_layers", "l"),
+                PaneCommand("Files: filter by status", "Only added, modified, deleted or unmodified entries (f)",
+                            "cycle_kind", "f"))
 
     DEFAULT_CSS = """
     FilesPane #fs-notes { height: auto; max-height: 3; color: $warning; }
+    FilesPane #fs-filter { dock: top; }
     FilesPane #fs-main { height: 1fr; }
     FilesPane #fs-tree, FilesPane #fs-changes, FilesPane #fs-layers { width: 55%; height: 1fr; }
     FilesPane #fs-side { width: 1fr; border-left: solid $panel-lighten-2; }
@@ -233,11 +288,15 @@ class FilesPane(Vertical, Pane):
         self._fresh: dict[str, float] = {}
         self._tree = TreeRows()
         self._grow_due = False
-        self._drawn: tuple[Any, ...] = ((), None, None, (), None)
-        self._drawn_changes: tuple[Any, ...] = ((), None)
+        self._drawn: tuple[Any, ...] = ()
+        self._drawn_changes: tuple[Any, ...] = ()
         self._body_of: FilePreview | None = None
+        self.look = Filter()
 
     def compose(self) -> ComposeResult:
+        box = Input(id="fs-filter")
+        box.display = False
+        yield box
         with Horizontal(id="fs-main"):
             yield LiveTable(TREE, id="fs-tree", source=self._row_source, flex_min=20)
             changes = LiveTable(CHANGES, id="fs-changes", source=lambda k: (f"docker diff {self._cid or ''}", "diff"))
@@ -301,6 +360,54 @@ class FilesPane(Vertical, Pane):
             self.query_one(f"#fs-{name}").display = name == mode
         if had:
             self.table.focus()
+        self._draw()
+
+    def action_filter(self) -> None:
+        """``/``: filter the names in the directory the cursor is in (an open directory under
+        the cursor: that one), or the paths of the changes / the chosen layer's list."""
+        box = self.query_one("#fs-filter", Input)
+        if self.mode == "tree":
+            t = self.query_one("#fs-tree", LiveTable)
+            key = (t.ordered_keys[t.cursor_row] if t.row_count else "/").split("\0")[0].rstrip("/") or "/"
+            e = self._entries.get(key)
+            directory = key if key == "/" or (e is not None and e.kind == "dir" and key in self.expanded) \
+                else key.rsplit("/", 1)[0] or "/"
+            where = f"the names in {directory}"
+        else:
+            directory = self.look.directory
+            where = "the paths"
+        if directory != self.look.directory:
+            self.look = Filter(directory, "", self.look.kind)
+            box.value = ""
+        box.placeholder = f"filter {where} (enter keeps it, esc clears)"
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#fs-filter", Input)
+        if not box.display and self.look == Filter(self.look.directory):
+            raise SkipAction()  # nothing to clear: esc goes on to the app (back to the list)
+        box.value, box.display = "", False
+        self.look = Filter(self.look.directory)
+        self.table.focus()
+        self._draw()
+
+    @on(Input.Changed, "#fs-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.look = Filter(self.look.directory, event.value.strip().lower(), self.look.kind)
+        self._draw()
+
+    @on(Input.Submitted, "#fs-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    def action_cycle_kind(self) -> None:
+        """``f``: only one status (dive's added / modified / removed / unmodified filters)."""
+        kind = KINDS[(KINDS.index(self.look.kind) + 1) % len(KINDS)]
+        self.look = Filter(self.look.directory, self.look.names, kind)
+        self.notify(f"showing {kind} entries only" if kind else "showing every entry", timeout=2)
         self._draw()
 
     def action_toggle_changes(self) -> None:
@@ -423,28 +530,30 @@ class FilesPane(Vertical, Pane):
             return
         now = time.time() if now is None else now
         fresh = frozenset(p for p, t in self._fresh.items() if now - t < FRESH_S)
-        tree_state = (tuple(map(id, v.dirs)), frozenset(self.expanded), fresh, tuple(self._tree.shown.items()))
-        if tree_state != self._drawn[:4]:
-            rows = self._tree.rows(v, self.expanded, fresh)
-            tree_state = (tuple(map(id, v.dirs)), frozenset(self.expanded), fresh, tuple(self._tree.shown.items()))
+        def tree_state() -> tuple[Any, ...]:
+            return (tuple(map(id, v.dirs)), frozenset(self.expanded), fresh, tuple(self._tree.shown.items()), self.look)
+
+        if tree_state() != self._drawn[:-1]:
+            rows = self._tree.rows(v, self.expanded, fresh, self.look)
             if self._tree.growing(v, self.expanded) and not self._grow_due:
                 self._grow_due = True
                 self.set_timer(GROW_S, self._grow)
             self._entries = {p: e for p, _, e in rows}
             self.query_one("#fs-tree", LiveTable).set_rows((p, cells) for p, cells, _ in rows)
-        self._drawn = (*tree_state, v.dirs)  # the dirs kept alive, so their ids stay theirs
+        self._drawn = (*tree_state(), v.dirs)  # the dirs kept alive, so their ids stay theirs
         if self._reveal and self._reveal in self._entries:
             self.query_one("#fs-tree", LiveTable).move_cursor(key=self._reveal)
             self._reveal = ""
-        if (v.changes, fresh) != self._drawn_changes:
-            self._drawn_changes = (v.changes, fresh)
+        if (v.changes, fresh, self.look) != self._drawn_changes:
+            self._drawn_changes = (v.changes, fresh, self.look)
             self.query_one("#fs-changes", LiveTable).set_rows(
                 (ch.path, (Text(ch.kind, style=CHANGE_STYLE.get(ch.kind, "")),
                            text(ch.path + ("/" if ch.is_dir else ""), style="reverse" if ch.path in fresh else ""),
-                           Text("" if ch.is_dir else human_bytes(ch.size)))) for ch in v.changes)
+                           Text("" if ch.is_dir else human_bytes(ch.size))))
+                for ch in v.changes if self.look.keeps_change(ch.path, ch.kind))
         labels = dict(v.layers)
         if self.mode == "layers":
-            self.query_one("#fs-layers", LiveTable).set_rows(layer_rows(v, labels))
+            self.query_one("#fs-layers", LiveTable).set_rows(layer_rows(v, labels, self.look))
         p = v.preview if v.preview is not None and v.preview.path == self.selected else None
         meta = self.query_one("#fs-meta", LiveTable)
         body = self.query_one("#fs-body", LiveTable)

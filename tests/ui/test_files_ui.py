@@ -78,6 +78,10 @@ async def test_path_preview_live_write_and_hostile_names(engine, make_container,
         await pilot.press("enter")
         await wait_for(pilot, lambda: "lc:/opt/payload/doomed.txt" in layers.rows, what="image layer 3's entries")
         assert layers.get_cell("lc:/opt/payload/doomed.txt", "kind").plain == "deleted"
+        assert len({layers.get_cell(k, "kind").plain for k in layers.ordered_keys if k.startswith("lc:")}) > 1
+        await pilot.press("f", "f", "f")  # added, modified, deleted: only the deletions listed
+        await wait_for(pilot, lambda: {layers.get_cell(k, "kind").plain for k in layers.ordered_keys
+                                       if k.startswith("lc:")} == {"deleted"}, what="the deletions only")
         layers.move_cursor(key="lc:/opt/payload/doomed.txt")
         await pilot.press("enter")  # into the tree, at that path
         await wait_for(pilot, lambda: tree.display and tree.ordered_keys[tree.cursor_row] == "/opt/payload/doomed.txt",
@@ -102,3 +106,37 @@ async def test_a_directory_of_50000_entries_opens_in_chunks(engine, make_contain
         assert tree.ordered_keys[tree.cursor_row].startswith("/many/")
         await wait_for(pilot, lambda: "/many/\0more" not in tree.rows, timeout=20, what="every entry")
         assert sum(1 for k in tree.ordered_keys if k.startswith("/many/")) == 50000
+
+
+async def test_filters_names_in_a_directory_and_statuses(lab_snapshot, wait_for) -> None:
+    app = make_app(ReplayBackend([lab_snapshot]), Config(container="web", tab="files"))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(FilesPane)
+        tree = pane.query_one("#fs-tree")
+        await wait_for(pilot, lambda: "/var" in tree.rows, what="the root listing")
+        every = [k for k in tree.ordered_keys if k.count("/") == 1]
+        tree.focus()
+        tree.move_cursor(key="/var")
+        await pilot.press("slash", "v", "a")  # the cursor is in /: its names
+        await wait_for(pilot, lambda: "/\0filter" in tree.rows, what="the filter line")
+        shown = [k for k in tree.ordered_keys if k.count("/") == 1 and "\0" not in k]
+        assert shown and all("va" in k.lower() for k in shown) and len(shown) < len(every)
+        assert tree.get_cell("/\0filter", "name").plain.strip() == f"{len(shown)} of {len(every)} match /va"
+        await pilot.press("enter", "escape")  # enter keeps it, esc clears it
+        await wait_for(pilot, lambda: "/\0filter" not in tree.rows, what="the filter cleared")
+        assert [k for k in tree.ordered_keys if k.count("/") == 1] == every
+        tree.move_cursor(key="/etc")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "/etc/passwd" in tree.rows, what="/etc opened")
+        await pilot.press("f")  # added only; directories stay to walk through
+        await wait_for(pilot, lambda: "/etc/passwd" not in tree.rows, what="the status filter")
+        assert "/etc/hosts" in tree.rows and "/var" in tree.rows
+        kept = [pane._entries[k] for k in tree.ordered_keys if k in pane._entries]
+        assert kept and all(e.status == "added" or e.kind == "dir" for e in kept)
+        await pilot.press("d")
+        changes = pane.query_one("#fs-changes")
+        await wait_for(pilot, lambda: changes.display and changes.row_count > 0, what="the changes")
+        assert {changes.get_cell(k, "kind").plain for k in changes.ordered_keys} == {"A"}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: {changes.get_cell(k, "kind").plain for k in changes.ordered_keys} >= {"A", "D"},
+                       what="every change again")
