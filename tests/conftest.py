@@ -152,6 +152,6 @@ def make_container(docker_client: Any) -> Iterator[Callable[..., Any]]:
     yield make
     for container in reversed(made):  # dependents first (--pid container:X, --network container:X)
         try:
-            container.remove(force=True)
+            container.remove(force=True, v=True)  # with its anonymous volumes, never a named one
         except Exception:  # already removed by the test
             pass

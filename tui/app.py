@@ -26,7 +26,7 @@ from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from tui.backend.model import Snapshot, SourceResult
-from tui.messages import Ask, ContainerSelected, OpenView, Provenance, SnapshotReady
+from tui.messages import Ask, ContainerSelected, OpenView, Provenance, ShowPath, SnapshotReady
 from widgets.containers import ContainerList
 from widgets.format import clean, set_border
 from widgets.header import StatusHeader
@@ -289,6 +289,13 @@ class InternalsApp(App[None]):
     async def _request_view(self, message: OpenView) -> None:
         """Ask the backend's on-demand source (a worker thread there), then show the result."""
         self.push_screen(message.make(await self.backend.request(message.source, message.arg)))
+
+    @on(ShowPath)
+    def _show_path(self, message: ShowPath) -> None:
+        pane: Any = self.pane(message.pane)
+        pane.open_path(message.path, expand=True, cid=self.selected)
+        self.action_tab(message.pane)
+        pane.focus()
 
     @on(Ask)
     def _ask(self, message: Ask) -> None:

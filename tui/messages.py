@@ -59,3 +59,13 @@ class Ask(Message):
         super().__init__()
         self.source = source
         self.arg = arg
+
+
+class ShowPath(Message):
+    """Show ``path`` inside the selected container in the tab ``pane`` (Files): its parents
+    opened, the cursor on it (``enter`` on a volume or bind mount in the Overview)."""
+
+    def __init__(self, pane: str, path: str) -> None:
+        super().__init__()
+        self.pane = pane
+        self.path = path

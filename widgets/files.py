@@ -38,6 +38,8 @@ CHANGE_STYLE = {"A": "green", "C": "yellow", "D": "red"}
 
 
 def short_layer(key: str) -> str:
+    if key.startswith("mount:"):
+        return "mount"
     return {"rw": "writable", "init": "-init"}.get(key, "#" + key.split(":")[-1] if key.startswith("image:") else key)
 
 
@@ -45,6 +47,7 @@ def join(parent: str, name: str) -> str:
     return f"{parent.rstrip('/')}/{name}"
 
 
+LAYER_STYLE = {"rw": "green", "mount:": "magenta"}
 FRESH_S = 3.0
 """How long a change that just happened stays highlighted."""
 
@@ -67,7 +70,7 @@ def entry_cells(e: FsEntry, depth: int, opened: bool, fresh: bool) -> tuple[Text
     if e.opaque:
         name.append(" (opaque)", style="magenta")
     status = Text("mount", style="bold magenta") if e.mount else Text(e.status, style=STATUS_STYLE.get(e.status, ""))
-    return (name, Text(short_layer(e.layer), style="dim" if e.layer != "rw" else "green"), status,
+    return (name, Text(short_layer(e.layer), style=LAYER_STYLE.get(e.layer[:6], "dim")), status,
             Text("" if e.kind == "dir" else human_bytes(e.size)))
 
 
@@ -330,6 +333,8 @@ class FilesPane(Vertical, Pane):
         dirs = dict(self._view.layer_dirs) if self._view is not None else {}
         if e is None or e.layer not in dirs:
             return self._source, "files"
+        if e.layer.startswith("mount:"):  # the mount's source on the host, and the path below it
+            return f"ls -lad {dirs[e.layer]}{key[len(e.layer[6:].rstrip('/')):]}", "mount"
         return f"ls -lad {dirs[e.layer]}{key}", short_layer(e.layer)
 
     def _meta_source(self) -> str:
@@ -343,10 +348,14 @@ class FilesPane(Vertical, Pane):
             self._asked = req
             self.post_message(Ask("files", req))
 
-    def open_path(self, path: str) -> None:
-        """Show ``path``: its parents opened, the cursor on it, its preview (``--path``)."""
+    def open_path(self, path: str, expand: bool = False, cid: str | None = None) -> None:
+        """Show ``path``: its parents opened, the cursor on it, its preview (``--path``);
+        ``expand``: a directory opened too (a mount from the Overview); ``cid``: in that
+        container (the tab may still hold another one)."""
+        if cid is not None and cid != self._cid:
+            self._switch(cid)
         parts = [p for p in path.split("/") if p]
-        for i in range(len(parts)):
+        for i in range(len(parts) + (1 if expand else 0)):
             self.expanded.add("/" + "/".join(parts[:i]) if i else "/")
         self.selected = "/" + "/".join(parts)
         self._reveal = self.selected
@@ -483,12 +492,17 @@ class FilesPane(Vertical, Pane):
         self._ask()
         self._draw()
 
+    def _switch(self, cid: str | None) -> None:
+        """Another container: start from its root."""
+        if self._cid is not None:
+            self.expanded, self.selected = {"/"}, ""
+        self._cid, self._changes, self._fresh, self._view = cid, None, {}, None
+        self._tree.reset()
+        self._drawn = ()
+
     def show(self, snap: Snapshot, cid: str | None) -> None:
         if cid != self._cid:
-            if self._cid is not None:  # another container: start from its root
-                self.expanded, self.selected = {"/"}, ""
-            self._cid, self._changes, self._fresh = cid, None, {}
-            self._tree.reset()
+            self._switch(cid)
         c = snap.container(cid) if cid else None
         res = snap.result("files")
         v = res.value if res is not None and res.key == cid and isinstance(res.value, FilesView) else None
@@ -551,7 +565,7 @@ class FilesPane(Vertical, Pane):
                            text(ch.path + ("/" if ch.is_dir else ""), style="reverse" if ch.path in fresh else ""),
                            Text("" if ch.is_dir else human_bytes(ch.size))))
                 for ch in v.changes if self.look.keeps_change(ch.path, ch.kind))
-        labels = dict(v.layers)
+        labels = dict(v.layers + v.mounts)
         if self.mode == "layers":
             self.query_one("#fs-layers", LiveTable).set_rows(layer_rows(v, labels, self.look))
         p = v.preview if v.preview is not None and v.preview.path == self.selected else None

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on
 
 from tui.backend.model import Container, DiskFile, FileRequest, Snapshot, inspect_source, parse_docker_time
-from tui.messages import OpenView
+from tui.messages import OpenView, ShowPath
 from widgets.file_viewer import FileViewer
 from widgets.format import clean, cpus, set_border, docker_size_flag, duration, human_bytes, text, when
 from widgets.live_table import Column, LiveTable
@@ -191,9 +191,9 @@ def _mount_rows(c: Container, snap: Snapshot) -> list[Row]:
     rows = [_section("Mounts")]
     for m in d.mounts:
         src = m.name if m.type == "volume" and m.name else m.source
-        rows.append(Row(f"mnt-{m.destination}", m.type,
-                        text(f"{src} → {m.destination} ({'rw' if m.rw else 'ro'})"),
-                        inspect_source(c.name.value, "json .Mounts")))
+        value = text(f"{src} → {m.destination} ({'rw' if m.rw else 'ro'})")
+        value.append("  ⏎ browse", style="dim")
+        rows.append(Row(f"mnt-{m.destination}", m.type, value, inspect_source(c.name.value, "json .Mounts")))
     if not d.mounts:
         rows.append(Row("mnt-none", "", text("no volumes or bind mounts", style="dim")))
     rows.append(Row("storage", "Storage driver", text(d.graph_driver),
@@ -251,7 +251,7 @@ class OverviewPane(LiveTable, Pane):
     KEY = "1"
     SUMMARY = "The selected container as docker inspect, its cgroup and its files on disk show it"
     SOURCES = ("disk_files",)
-    HELP = (("enter", "open the file under the cursor (On disk: pretty JSON, log tail)"),)
+    HELP = (("enter", "open the file under the cursor (On disk: pretty JSON, log tail); on a mount: browse it in Files"),)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__((Column("field", "", 18), Column("value", "", 0)), show_header=False, **kwargs)
@@ -285,6 +285,8 @@ class OverviewPane(LiveTable, Pane):
     def _selected(self, event: LiveTable.Selected) -> None:
         event.stop()
         r = self._rows.get(event.key)
-        if r is not None and r.open_path:
+        if r is not None and r.key.startswith("mnt-/"):  # a volume or bind: browsed in Files
+            self.post_message(ShowPath("files", r.key[4:]))
+        elif r is not None and r.open_path:
             req = FileRequest(r.open_path, r.open_kind)
             self.post_message(OpenView("file", req, partial(FileViewer.of, req)))

@@ -9,9 +9,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from docker.types import Mount
 
 from tui.backend.model.fs import FilesRequest, FilesView, FsEntry
 from tui.backend.fsmerge import LIST_MAX
@@ -188,3 +193,39 @@ async def test_the_watch_brings_writes_without_polling(engine, make_container) -
             else:
                 with pytest.raises(asyncio.TimeoutError):
                     await rec.wait_for(seen, timeout=3)
+
+
+@pytest.fixture
+def bind_dir() -> Iterator[Path]:
+    """A directory to bind-mount that every engine can reach (the rootless one as its own user,
+    which pytest's private tmp_path refuses)."""
+    d = Path(tempfile.mkdtemp(prefix="itui-bind-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d)
+
+
+async def test_volumes_and_binds_show_what_the_container_sees(engine, make_container, bind_dir) -> None:
+    """A bind and an anonymous volume are browsed from their sources, with the same rules (a link
+    out is shown, never followed); the engine's /etc/hosts is the file the container reads."""
+    src = bind_dir
+    (src / "hello.txt").write_text("from the host\n")
+    os.symlink("/etc/shadow", src / "out")
+    c = files_container(make_container, engine, mounts=[Mount("/srv/bound", str(src), type="bind", read_only=True),
+                                                        Mount("/vol", None, type="volume")])
+    assert c.exec_run(["sh", "-c", "echo inside > /vol/made-inside"]).exit_code == 0
+    v = await files_view(engine, c.id, ("/", "/srv", "/srv/bound", "/vol"), "/srv/bound/hello.txt")
+    assert entries(v, "/srv")["bound"].mount.startswith("bind: ")
+    bound = entries(v, "/srv/bound")
+    assert set(bound) == {"hello.txt", "out"} and {e.layer for e in bound.values()} == {"mount:/srv/bound"}
+    assert bound["out"].kind == "link" and bound["out"].link == "/etc/shadow"
+    assert v.preview is not None and v.preview.text == "from the host\n" and v.preview.path == "/srv/bound/hello.txt"
+    assert v.preview.layer_path == str(src / "hello.txt")
+    made = entries(v, "/vol")["made-inside"]
+    assert made.layer == "mount:/vol" and made.size == len("inside\n")
+    labels = dict(v.mounts)
+    assert labels["mount:/srv/bound"] == f"bind {src}" and labels["mount:/vol"].startswith("volume ")
+    v = await files_view(engine, c.id, selected="/srv/bound/out")
+    assert v.preview is not None and v.preview.kind == "link" and not v.preview.text
+    v = await files_view(engine, c.id, selected="/etc/hosts")
+    assert v.preview is not None and v.preview.text == c.exec_run(["cat", "/etc/hosts"]).output.decode()

@@ -5,11 +5,18 @@ file's preview, a write in the container highlighted in the tree, hostile names 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
+from pathlib import Path
+
+from docker.types import Mount
+from textual.widgets import TabbedContent
 
 from tui.app import Config, make_app
 from tui.backend.hub import Hub, HubConfig
 from tui.backend.replay import ReplayBackend
 from widgets.files import FilesPane
+from widgets.overview import OverviewPane
 
 SIZE = (220, 60)
 
@@ -140,3 +147,27 @@ async def test_filters_names_in_a_directory_and_statuses(lab_snapshot, wait_for)
         await pilot.press("escape")
         await wait_for(pilot, lambda: {changes.get_cell(k, "kind").plain for k in changes.ordered_keys} >= {"A", "D"},
                        what="every change again")
+
+
+async def test_enter_on_a_mount_in_the_overview_browses_it_in_files(engine, make_container, wait_for) -> None:
+    engine.skip_unless("docker", why="the same widgets on every engine (the integration suite covers the sources)")
+    src = Path(tempfile.mkdtemp(prefix="itui-bind-"))
+    try:
+        (src / "hello.txt").write_text("from the host\n")
+        c = make_container(image="itui/files:latest", command=["sleep 100000"],
+                           mounts=[Mount("/srv/bound", str(src), type="bind", read_only=True)])
+        app = make_app(Hub(HubConfig(interval=1.0, environ=engine.env)), Config(container=c.name, tab="overview"))
+        async with app.run_test(size=SIZE) as pilot:
+            overview = app.query_one(OverviewPane)
+            await wait_for(pilot, lambda: "mnt-/srv/bound" in overview.rows, timeout=15, what="the mount in the Overview")
+            assert "⏎ browse" in overview.get_cell("mnt-/srv/bound", "value").plain
+            overview.focus()
+            overview.move_cursor(key="mnt-/srv/bound")
+            await pilot.press("enter")
+            tree = app.query_one(FilesPane).query_one("#fs-tree")
+            await wait_for(pilot, lambda: app.query_one(TabbedContent).active == "files"
+                           and "/srv/bound/hello.txt" in tree.rows, timeout=15, what="the bind browsed in Files")
+            assert tree.has_focus and tree.ordered_keys[tree.cursor_row] == "/srv/bound"
+            assert tree.get_cell("/srv/bound/hello.txt", "layer").plain == "mount"
+    finally:
+        shutil.rmtree(src)

@@ -20,6 +20,7 @@ import stat
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .collect import Context, SourceState, Unavailable
@@ -432,6 +433,55 @@ def mounts_of(ctx: Context) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class Mounted:
+    """A volume, bind or engine file mounted into the container: inside the container its path
+    shows ``source`` (a host path), not the layers' copy."""
+
+    destination: str
+    source: str
+    label: str
+
+    @property
+    def key(self) -> str:
+        return "mount:" + self.destination
+
+    def holds(self, path: str) -> bool:
+        return path == self.destination or path.startswith(self.destination.rstrip("/") + "/")
+
+    def inside(self, path: str) -> tuple[Layers, str]:
+        """``path`` (in the container) as one layer and a path in it: a directory's source is
+        the layer's root; a file's parent is, so the same safe walk opens it."""
+        rest = path[len(self.destination.rstrip("/")):] or "/"
+        if os.path.isdir(self.source):
+            return [(self.key, self.source)], rest
+        parent, name = os.path.split(self.source)
+        return [(self.key, parent)], "/" + name + (rest if rest != "/" else "")
+
+
+def mounted(ctx: Context) -> list[Mounted]:
+    """What is mounted into the selected container, deepest destination first: ``Mounts``
+    (volumes, binds) and the engine's own ``/etc/hostname``, ``hosts``, ``resolv.conf``."""
+    c = ctx.selected
+    if c is None or c.detail is None:
+        return []
+    root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
+    out = [Mounted(m.destination, ctx.paths.in_docker_root(m.source, root),
+                   f"{m.type} {m.name}" if m.type == "volume" and m.name else f"{m.type} {m.source}")
+           for m in c.detail.mounts if m.source and m.destination.startswith("/")]
+    cdir = c.detail.container_dir.value
+    if cdir:
+        for name in ("hostname", "hosts", "resolv.conf"):
+            src = ctx.paths.in_docker_root(f"{cdir}/{name}", root)
+            if f"/etc/{name}" not in {m.destination for m in out} and os.path.isfile(src):
+                out.append(Mounted(f"/etc/{name}", src, f"the engine's {cdir}/{name}"))
+    return sorted(out, key=lambda m: -len(m.destination))
+
+
+def _in_mount(mounts: list[Mounted], path: str) -> Mounted | None:
+    return next((m for m in mounts if m.holds(path)), None)
+
+
 def collect_files(ctx: Context, state: SourceState) -> FilesView:
     """The directories asked for (``FilesRequest``; ``/`` by default), the writable layer's
     changes, and the preview of the selected file — for the selected container."""
@@ -449,12 +499,18 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
     cache: OrderedDict[Any, Any] = state.cache.setdefault("dirs", OrderedDict())
     immutable = frozenset(lay.key for lay in stack.layers if lay.role == "image")
     mounts = mounts_of(ctx)
+    mnts = mounted(ctx)
     dirs = []
-    kept: dict[tuple[str, str, bool], FsDir] = state.cache.setdefault("dirs", {})  # (layer roots, path, untouched)
+    kept: dict[tuple[str, str, bool], FsDir] = state.cache.setdefault("listings", {})  # (roots, path, untouched)
     mutable = [x for x in layers if x[0] not in immutable]
     for path in dict.fromkeys(("/",) + req.expanded):
         try:
-            dirs.append(_listing(layers, mutable, path, mounts, cache, immutable, kept))
+            m = _in_mount(mnts, path)
+            if m is not None:  # what the container sees there: the mount's source
+                where, rest = m.inside(path)
+                dirs.append(replace(list_merged(where, rest), path=path))
+            else:
+                dirs.append(_listing(layers, mutable, path, mounts, cache, immutable, kept))
         except PermissionError:
             raise Unavailable(f"needs root: the layer directories under {stack.store_root} are readable by "
                               "root only") from None
@@ -469,8 +525,13 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
     shown = None
     if req.selected:
         labels = dict(layer_labels(stack))
+        m = _in_mount(mnts, req.selected)
         try:
-            shown = preview(layers, req.selected, labels)
+            if m is not None:
+                where, rest = m.inside(req.selected)
+                shown = replace(preview(where, rest, labels), path=req.selected)
+            else:
+                shown = preview(layers, req.selected, labels)
         except OSError as exc:
             shown = FilePreview(path=req.selected, layer="", layer_path="", kind="", size=0, mode=0, uid=0, gid=0,
                                 mtime=0.0, inode=0, error=exc.strerror or str(exc))
@@ -490,9 +551,10 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
         at = next((i for i, (key, _) in enumerate(layers) if key == req.layer), None)
         if at is not None:
             layer_found, layer_total = changes(layers[at][1], layers[at + 1:], CHANGES_MAX, cache, immutable)
-    return FilesView(cid=c.id, layers=layer_labels(stack), dirs=tuple(dirs), changes=found, changes_total=total,
+    return FilesView(cid=c.id, layers=layer_labels(stack), mounts=tuple((m.key, m.label) for m in mnts), dirs=tuple(dirs), changes=found, changes_total=total,
                      summaries=tuple(summaries), layer=req.layer, layer_changes=layer_found, layer_total=layer_total,
                      preview=shown, notes=tuple(notes), upper=upper,
                      layer_dirs=tuple((lay.key, os.path.join(lay.directory.value, "fs" if stack.store == "containerd"
-                                                             else "diff")) for lay in stack.layers if lay.directory.value),
+                                                             else "diff")) for lay in stack.layers if lay.directory.value)
+                     + tuple((m.key, m.source) for m in mnts),
                      source=f"ls -la {stack.store_root}/<layer>/diff/… (each layer, top first)")

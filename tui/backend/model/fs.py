@@ -116,13 +116,18 @@ class FilesView:
     upper: str = ""
     """The writable layer's directory as opened here (what the live watch follows)."""
     layer_dirs: tuple[tuple[str, str], ...] = ()
-    """``(key, the layer's directory on the host)`` (``…/overlay2/<id>/diff``)."""
+    """``(key, the layer's directory on the host)`` (``…/overlay2/<id>/diff``), and each mount's
+    source."""
     summaries: tuple[LayerSummary, ...] = ()
     """Per-layer mode: every layer's own diff, counted."""
     layer: str = ""
     """Per-layer mode: the layer whose own diff ``layer_changes`` lists."""
     layer_changes: tuple[FsChange, ...] = ()
     layer_total: int = 0
+    mounts: tuple[tuple[str, str], ...] = ()
+    """``(mount:<destination>, label)`` of what is mounted into the container (a volume, a bind,
+    the engine's ``/etc/hosts`` …): entries under a destination come from its source (their
+    ``layer``), as the container sees them."""
 
 
 @dataclass(frozen=True, slots=True)
