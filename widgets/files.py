@@ -18,7 +18,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from tui.backend.model import Snapshot
 from tui.backend.model.fs import FilePreview, FilesRequest, FilesView, FsEntry
@@ -295,11 +295,15 @@ class FilesPane(Vertical, Pane):
         self._drawn_changes: tuple[Any, ...] = ()
         self._body_of: FilePreview | None = None
         self.look = Filter()
+        self._notes: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         box = Input(id="fs-filter")
         box.display = False
         yield box
+        notes = Static("", id="fs-notes")
+        notes.display = False
+        yield notes
         with Horizontal(id="fs-main"):
             yield LiveTable(TREE, id="fs-tree", source=self._row_source, flex_min=20)
             changes = LiveTable(CHANGES, id="fs-changes", source=lambda k: (f"docker diff {self._cid or ''}", "diff"))
@@ -514,6 +518,11 @@ class FilesPane(Vertical, Pane):
             set_border(self, f"Files · {c.name.value}" if c else "Files", why.split(":")[0][:60])
             return
         self._source = v.source
+        notes = self.query_one("#fs-notes", Static)
+        if v.notes != self._notes:
+            self._notes = v.notes
+            notes.update(Text("\n").join(text(f"⚠ {n}") for n in v.notes))
+            notes.display = bool(v.notes)
         now_changes = {ch.path for ch in v.changes}
         if self._changes is not None:  # what changed since the last view lights up for a moment
             for path in now_changes - self._changes:

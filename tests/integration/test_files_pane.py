@@ -19,6 +19,7 @@ import pytest
 from docker.types import Mount
 
 from tui.backend.model.fs import FilesRequest, FilesView, FsEntry
+from tui.backend import upper_watch
 from tui.backend.fsmerge import LIST_MAX
 from widgets.files import FilesPane
 
@@ -193,6 +194,26 @@ async def test_the_watch_brings_writes_without_polling(engine, make_container) -
             else:
                 with pytest.raises(asyncio.TimeoutError):
                     await rec.wait_for(seen, timeout=3)
+
+
+async def test_out_of_watches_says_so_and_polling_finds_the_rest(engine, make_container, monkeypatch) -> None:
+    """With room for one watch (as if fs.inotify.max_user_watches ran out), the pane says that
+    part of the writable layer is not watched, and the periodic run still finds a write there."""
+    monkeypatch.setattr(upper_watch, "MAX_WATCHES", 1)
+    c = files_container(make_container, engine)
+    assert c.exec_run(["mkdir", "-p", "/deep/er"]).exit_code == 0
+    hub = hub_for(engine, 1.0)
+    slot = hub._slots["files"]
+    slot.source = dataclasses.replace(slot.source, every=1.0)
+    hub.want(FilesPane.SOURCES)
+    hub.select(c.id)
+    async with Recorder(hub) as rec:
+        note = lambda s: (r := s.result("files")) is not None and r.key == c.id and r.value is not None and any(  # noqa: E731
+            "not watched" in n for n in r.value.notes)
+        snap = await rec.wait_for(note, timeout=20)
+        assert any("reading it again every" in n for n in snap.result("files").value.notes)
+        await asyncio.to_thread(c.exec_run, ["touch", "/deep/er/late"])
+        await rec.wait_for(lambda s: "/deep/er/late" in {ch.path for ch in s.result("files").value.changes}, timeout=10)
 
 
 @pytest.fixture

@@ -239,3 +239,36 @@ async def test_a_watch_item_that_matters_runs_the_source_and_hiding_it_stops_the
         await until(lambda: probe.runs == 2, timeout=2, what="a run on the watch item")
         hub.want([])
         await until(lambda: watch.closed.is_set(), timeout=2, what="the watch closed with its pane hidden")
+
+
+class NoWatch:
+    """A watch that cannot run here."""
+
+    def available(self) -> str:
+        return "inotify is not there"
+
+    def open(self) -> Any:
+        raise AssertionError("never opened")
+
+    def matters(self, item: Any, value: Any) -> bool:
+        return True
+
+
+async def test_the_collector_is_told_why_its_watch_does_not_see_everything() -> None:
+    """A watch that cannot run, or that runs short (its ``note``), is named in the next run's
+    context; a watch that sees everything leaves it empty."""
+    FakeWatch.instances.clear()
+    probe, missing = Probe("watched"), Probe("unwatched")
+    hub = Hub(HubConfig(interval=0.2, environ=NO_ENGINE),
+              sources=[source(probe, tick=True, always=False, watch=FakeWatch),
+                       source(missing, tick=True, always=False, watch=NoWatch)])
+    hub.want(["watched", "unwatched"])
+    async with running(hub):
+        await until(lambda: FakeWatch.instances and FakeWatch.instances[0].opened.is_set() and probe.runs >= 2
+                    and missing.runs >= 2, what="the watch open and runs after it")
+        assert probe.contexts[-1].watch == ""
+        assert missing.contexts[-1].watch == "no live watch: inotify is not there"
+        FakeWatch.instances[0].note = "out of watches"  # type: ignore[attr-defined]
+        seen = probe.runs
+        await until(lambda: probe.runs > seen + 1, what="another run")
+        assert probe.contexts[-1].watch == "out of watches"

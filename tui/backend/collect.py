@@ -42,6 +42,9 @@ class Context:
     results: Mapping[str, SourceResult] = field(default_factory=dict)
     touched: frozenset[str] = frozenset()
     arg: Any = None
+    watch: str = ""
+    """Why the source's watch (``Source.watch``) does not see everything, if so: it cannot run
+    here, or it runs short of watches; the collector says so in its value."""
 
     def value(self, name: str, default: Any = None) -> Any:
         """The last value another source published (``default`` when none)."""

@@ -34,6 +34,9 @@ CHANGES_MAX = 2000
 PREVIEW_BYTES = 64 * 1024
 HEX_BYTES = 1024
 CACHE_DIRS = 256
+EVERY_S = 2.0
+"""How often the source runs without its watch: what a change waits at most when the watch
+cannot see it."""
 OPAQUE = (b"trusted.overlay.opaque", b"user.overlay.opaque")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 KINDS = ((stat.S_ISDIR, "dir"), (stat.S_ISREG, "file"), (stat.S_ISLNK, "link"), (stat.S_ISFIFO, "fifo"),
@@ -522,6 +525,8 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
         if upper else ((), 0)
     if not upper:
         notes.append("no writable layer known (an image, or the containerd store while the container is stopped)")
+    elif ctx.watch:
+        notes.append(f"{ctx.watch}; changes there are found by reading it again every {EVERY_S:g} s")
     shown = None
     if req.selected:
         labels = dict(layer_labels(stack))

@@ -237,7 +237,7 @@ class Hub:
         slot.launched_at = time.monotonic()
         touched, slot.touched = frozenset(slot.touched), set()
         waiters, slot.waiters = slot.waiters, []
-        ctx = self._context(touched, slot.arg)
+        ctx = self._context(touched, slot.arg, self._watches.note(slot.source.name))
         slot.arg = None if slot.source.on_demand else slot.arg
         assert self._loop is not None
         self._loop.create_task(self._run_slot(slot, ctx, waiters))
@@ -254,12 +254,12 @@ class Hub:
         self._publish_soon()
         self._wake.set()
 
-    def _context(self, touched: frozenset[str], arg: Any) -> Context:
+    def _context(self, touched: frozenset[str], arg: Any, watch: str = "") -> Context:
         results = {name: s.result for name, s in self._slots.items() if s.result is not None}
         return Context(paths=self.config.paths, interval=self.config.interval, endpoint=self.endpoint,
                        api=self.link.api, host=self._host(), engine=self.link.engine,
                        containers=self._value("containers") or (), selected=self._selected(), results=results,
-                       touched=touched, arg=arg)
+                       touched=touched, arg=arg, watch=watch)
 
     def _execute(self, slot: _Slot, ctx: Context) -> tuple[SourceResult, BaseException | None]:
         """One run of a source (worker thread): its value, or its error as a value."""

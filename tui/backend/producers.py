@@ -133,6 +133,14 @@ class Watches:
         if follow is not None:
             follow(value)
 
+    def note(self, name: str) -> str:
+        """Why ``name``'s watch does not see everything: it cannot run here, or it says why
+        (its ``note``, e.g. out of inotify watches); empty when it does or there is none."""
+        if name in self.unavailable:
+            return f"no live watch: {self.unavailable[name]}"
+        entry = self._running.get(name)
+        return str(getattr(entry[1], "note", "") or "") if entry is not None else ""
+
     def stop(self, name: str) -> None:
         entry = self._running.pop(name, None)
         if entry is not None:

@@ -101,14 +101,14 @@ class InotifyTree:
         while stack and not self.limited:
             d = stack.pop()
             if len(self._wd) >= MAX_WATCHES:
-                self.limited = f"more than {MAX_WATCHES} directories: the rest are read every 2 s"
+                self.limited = f"more than {MAX_WATCHES} directories in the writable layer: the rest are not watched"
                 return
             wd = libc().inotify_add_watch(self._fd, os.fsencode(d), MASK)
             if wd < 0:
                 err = ctypes.get_errno()
                 if err == errno.ENOSPC:
-                    self.limited = ("out of inotify watches (fs.inotify.max_user_watches): the rest are "
-                                    "read every 2 s")
+                    self.limited = ("out of inotify watches (sysctl fs.inotify.max_user_watches): part of the "
+                                    "writable layer is not watched")
                 continue
             self._wd[wd] = d
             try:
@@ -177,6 +177,11 @@ class UpperWatch:
         self._upper = getattr(value, "upper", "") or ""
         if self._stream is not None:
             self._stream.follow(self._upper)
+
+    @property
+    def note(self) -> str:
+        """Why part of the writable layer is not watched (out of inotify watches), if so."""
+        return self._stream.limited if self._stream is not None else ""
 
     def matters(self, batch: tuple[str, ...], value: Any) -> bool:
         return bool(batch)
