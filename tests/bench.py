@@ -11,7 +11,7 @@ Usage::
 
 Options: ``--containers N`` (bench containers to start, default 50), ``--seconds S`` (length of the
 steady-state window, default 60), ``--interval X`` (passed to the app's ``--interval``, default 1),
-``--baseline-seconds B`` (idle-engine window, default 30), ``--tab overview|processes|cgroups|network|layers`` (the
+``--baseline-seconds B`` (idle-engine window, default 30), ``--tab overview|processes|cgroups|network|layers|files`` (the
 tab on screen, whose sources run), ``--keys K`` (key presses for the
 key->repaint figure, default 20), ``--height H`` (terminal rows; default: enough for every container
 row), ``--keep`` (leave the bench containers running), ``--json`` (print the figures as JSON
@@ -92,7 +92,7 @@ GLYPHS = "●○◌‖◐"
 ROW_NAME_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\b")
 ROW_CPU_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\s+up \S+\s+(\d+\.\d)\s")
 TABLE_ROW_RE = re.compile(rf"^│ [{GLYPHS}] +(\S+)")
-OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Cgroups|Network|Layers) · (\S+)")
+OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Cgroups|Network|Layers|Files) · (\S+)")
 """The visible pane's title names the selected container (``--tab overview``, ``processes`` or ``cgroups``)."""
 SGR_RE = re.compile(r"\x1b\[([0-9;:]*)m")
 ESC_RE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x07]*\x07|[()][A-Za-z0-9])")
@@ -788,7 +788,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="terminal rows (default: enough for every container row, at least 60)")
     p.add_argument("--events", type=int, default=10, metavar="E",
                    help="start/kill/remove rounds for event -> screen (default 10, 0 skips)")
-    p.add_argument("--tab", default="overview", choices=("overview", "processes", "cgroups", "network", "layers"),
+    p.add_argument("--tab", default="overview", choices=("overview", "processes", "cgroups", "network", "layers", "files"),
                    help="the tab on screen while measuring (default overview)")
     p.add_argument("--keep", action="store_true", help="leave the bench containers running")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")

@@ -17,6 +17,9 @@ other processes do not count; medians and maxima over ``--runs`` refreshes after
 3. ``host_processes`` and ``host_namespaces`` with at least ``--host-processes`` processes on
    the host: it starts ``sleep``s on the host (in their own sessions) until ``/proc`` lists that
    many.
+4. ``layers`` for a container of the 5-layer ``itui/layered``; ``files`` for one of ``itui/files``
+   with 200 files written (``/``, ``/etc`` and ``/app`` open, ``/etc/passwd`` previewed: the run
+   each watch event makes) and ``files_50k`` with its 50 000-entry ``/many`` open.
 
 Everything it starts (containers labelled ``internals-tui.bench=1``, host sleeps) is removed.
 """
@@ -38,6 +41,7 @@ import docker
 
 from tui.backend.collect import SourceState
 from tui.backend.hub import Hub, HubConfig
+from tui.backend.model.fs import FilesRequest
 from tui.backend.sources import SOURCES
 
 LABEL = {"internals-tui.bench": "1"}
@@ -105,6 +109,32 @@ def layers_cost(client: Any, runs: int) -> dict[str, Any]:
         c.remove(force=True)
 
 
+def files_cost(client: Any, runs: int, expanded: tuple[str, ...]) -> dict[str, Any]:
+    """Refresh cost of the ``files`` source (each watch event or every 2 s) for a container of
+    the 6-layer files image with 200 files written, ``expanded`` open and /etc/passwd previewed."""
+    script = "mkdir -p /app && i=0; while [ $i -lt 200 ]; do echo $i > /app/f$i; i=$((i+1)); done; sleep 100000"
+    c = client.containers.run("itui/files:latest", [script], detach=True, labels=LABEL,
+                              name=f"bench-files-{os.getpid()}")
+    try:
+        deadline = time.monotonic() + 30
+        while c.exec_run(["test", "-e", "/app/f199"]).exit_code and time.monotonic() < deadline:
+            time.sleep(0.2)
+        hub = Hub(HubConfig())
+        hub.selected = c.id
+        snap = hub.collect_once(settle=0.1)
+        source = next(s for s in SOURCES if s.name == "files")
+        ctx = dataclasses.replace(hub._context(frozenset(), FilesRequest(c.id, expanded, "/etc/passwd")),
+                                  api=client.api, engine=snap.engine)
+        state = SourceState()
+        value: list[Any] = []
+        out = cpu_ms(lambda: value.append(source.collect(ctx, state)), runs)
+        out["entries"] = sum(len(d.entries) for d in value[-1].dirs)
+        out["changes"] = value[-1].changes_total
+        return out
+    finally:
+        c.remove(force=True)
+
+
 def host_cost(target: int, runs: int, name: str = "host_processes") -> dict[str, Any]:
     """Refresh cost of a host-wide source (``host_processes``, ``host_namespaces``) with at
     least ``target`` host processes."""
@@ -152,7 +182,9 @@ def main() -> int:
               "host_cgroups": host_cost(0, args.runs, "host_cgroups"),
               "network_10": tree_cost(client, 10, args.runs, "network"),
               "host_network": host_cost(0, args.runs, "host_network"),
-              "layers": layers_cost(client, args.runs)}
+              "layers": layers_cost(client, args.runs),
+              "files": files_cost(client, args.runs, ("/", "/etc", "/app")),
+              "files_50k": files_cost(client, args.runs, ("/", "/many"))}
     if args.json:
         print(json.dumps(result, indent=1))
     else:

@@ -164,6 +164,19 @@ async def shoot() -> list[str]:
         await pilot.press("d")
         await pilot.pause(0.5)
         saved.append(app.save_screenshot("files-changes.svg", OUT))
+        await pilot.press("d", "l")  # per layer, like dive
+        per_layer = files.query_one("#fs-layers")
+        await wait_for(pilot, lambda: "sum:image:3" in per_layer.rows)
+        per_layer.move_cursor(key="sum:image:3")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "lc:/opt/payload/doomed.txt" in per_layer.rows)
+        await pilot.pause(0.3)
+        saved.append(app.save_screenshot("files-layers.svg", OUT))
+        await pilot.press("l")
+        client.containers.get(web.id).exec_run(["sh", "-c", "echo hello > /opt/payload/hello.world"])
+        await wait_for(pilot, lambda: "/opt/payload/hello.world" in files.query_one("#fs-tree").rows)
+        await pilot.pause(0.3)  # still highlighted (3 s)
+        saved.append(app.save_screenshot("files-live.svg", OUT))
     return saved
 
 

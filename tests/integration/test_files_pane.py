@@ -245,7 +245,7 @@ async def test_volumes_and_binds_show_what_the_container_sees(engine, make_conta
     made = entries(v, "/vol")["made-inside"]
     assert made.layer == "mount:/vol" and made.size == len("inside\n")
     labels = dict(v.mounts)
-    assert labels["mount:/srv/bound"] == f"bind {src}" and labels["mount:/vol"].startswith("volume ")
+    assert labels["mount:/srv/bound"] == f"bind: {src}" and labels["mount:/vol"].startswith("volume: ")
     v = await files_view(engine, c.id, selected="/srv/bound/out")
     assert v.preview is not None and v.preview.kind == "link" and not v.preview.text
     v = await files_view(engine, c.id, selected="/etc/hosts")

@@ -424,18 +424,6 @@ def layer_labels(stack: LayerStack) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def mounts_of(ctx: Context) -> dict[str, str]:
-    c = ctx.selected
-    if c is None or c.detail is None:
-        return {}
-    out = {m.destination: f"{m.type}: {m.name or m.source}" for m in c.detail.mounts}
-    cdir = c.detail.container_dir.value
-    if cdir:
-        for name in ("hostname", "hosts", "resolv.conf"):
-            out.setdefault(f"/etc/{name}", f"bind: {cdir}/{name} (the engine's, over the layers' copy)")
-    return out
-
-
 @dataclass(frozen=True)
 class Mounted:
     """A volume, bind or engine file mounted into the container: inside the container its path
@@ -469,15 +457,14 @@ def mounted(ctx: Context) -> list[Mounted]:
     if c is None or c.detail is None:
         return []
     root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
-    out = [Mounted(m.destination, ctx.paths.in_docker_root(m.source, root),
-                   f"{m.type} {m.name}" if m.type == "volume" and m.name else f"{m.type} {m.source}")
+    out = [Mounted(m.destination, ctx.paths.in_docker_root(m.source, root), f"{m.type}: {m.name or m.source}")
            for m in c.detail.mounts if m.source and m.destination.startswith("/")]
     cdir = c.detail.container_dir.value
     if cdir:
         for name in ("hostname", "hosts", "resolv.conf"):
             src = ctx.paths.in_docker_root(f"{cdir}/{name}", root)
             if f"/etc/{name}" not in {m.destination for m in out} and os.path.isfile(src):
-                out.append(Mounted(f"/etc/{name}", src, f"the engine's {cdir}/{name}"))
+                out.append(Mounted(f"/etc/{name}", src, f"bind: {cdir}/{name} (the engine's, over the layers' copy)"))
     return sorted(out, key=lambda m: -len(m.destination))
 
 
@@ -501,8 +488,8 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
     req = ctx.arg if isinstance(ctx.arg, FilesRequest) and ctx.arg.cid == c.id else FilesRequest(c.id)
     cache: OrderedDict[Any, Any] = state.cache.setdefault("dirs", OrderedDict())
     immutable = frozenset(lay.key for lay in stack.layers if lay.role == "image")
-    mounts = mounts_of(ctx)
     mnts = mounted(ctx)
+    mounts = {m.destination: m.label for m in mnts}
     dirs = []
     kept: dict[tuple[str, str, bool], FsDir] = state.cache.setdefault("listings", {})  # (roots, path, untouched)
     mutable = [x for x in layers if x[0] not in immutable]
