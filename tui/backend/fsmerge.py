@@ -403,8 +403,13 @@ def _listing(layers: Layers, mutable: Layers, path: str, mounts: dict[str, str],
     return d
 
 
+def content_dir(stack: LayerStack) -> str:
+    """Where a layer's files are in its directory: ``diff`` (overlay2), ``fs`` (a containerd snapshot)."""
+    return "fs" if stack.store == "containerd" else "diff"
+
+
 def layer_roots(ctx: Context, stack: LayerStack) -> Layers:
-    sub = "fs" if stack.store == "containerd" else "diff"
+    sub = content_dir(stack)
     root = ctx.engine.docker_root_dir.value if ctx.engine is not None else ""
     return [(lay.key, ctx.paths.in_docker_root(os.path.join(lay.directory.value, sub), root))
             for lay in stack.layers if lay.directory.value]
@@ -543,10 +548,12 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
         at = next((i for i, (key, _) in enumerate(layers) if key == req.layer), None)
         if at is not None:
             layer_found, layer_total = changes(layers[at][1], layers[at + 1:], CHANGES_MAX, cache, immutable)
-    return FilesView(cid=c.id, layers=layer_labels(stack), mounts=tuple((m.key, m.label) for m in mnts), dirs=tuple(dirs), changes=found, changes_total=total,
+    sub = content_dir(stack)
+    return FilesView(cid=c.id, layers=layer_labels(stack), mounts=tuple((m.key, m.label) for m in mnts),
+                     dirs=tuple(dirs), changes=found, changes_total=total,
                      summaries=tuple(summaries), layer=req.layer, layer_changes=layer_found, layer_total=layer_total,
                      preview=shown, notes=tuple(notes), upper=upper,
-                     layer_dirs=tuple((lay.key, os.path.join(lay.directory.value, "fs" if stack.store == "containerd"
-                                                             else "diff")) for lay in stack.layers if lay.directory.value)
+                     layer_dirs=tuple((lay.key, os.path.join(lay.directory.value, sub))
+                                      for lay in stack.layers if lay.directory.value)
                      + tuple((m.key, m.source) for m in mnts),
-                     source=f"ls -la {stack.store_root}/<layer>/diff/… (each layer, top first)")
+                     source=f"ls -la {stack.store_root}/<layer>/{sub}/… (each layer, top first)")
