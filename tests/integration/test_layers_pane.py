@@ -194,8 +194,13 @@ async def test_stopped_read_only_and_removed_image(engine, make_container, docke
 async def test_shared_base_and_the_image_view(engine, make_container) -> None:
     c = layered(make_container, engine)
     other = make_container()  # itui/mini: the layered image's base
-    v = await watch_layers(engine, c.id)
-    base = next(lay for lay in v.layers if lay.role == "image" and lay.position == 0)
+
+    def base_of(v: LayerStack) -> Any:
+        return next(lay for lay in v.layers if lay.role == "image" and lay.position == 0)
+
+    # the stack can come before the container list has ``other``; its arrival makes the source run again
+    v = await watch_layers(engine, c.id, lambda v: f"container {other.name}" in base_of(v).shared_with)
+    base = base_of(v)
     assert any("itui/mini" in s for s in base.shared_with) and f"container {other.name}" in base.shared_with
     top = next(lay for lay in v.layers if lay.role == "image" and lay.position == 4)
     assert f"container {other.name}" not in top.shared_with
