@@ -37,6 +37,8 @@ META = (Column("field", "", 10), Column("value", "", 0))
 FRESH_S = 3.0
 """How long a change that just happened stays highlighted."""
 GROW_S = 0.05
+PREVIEW_LINES = 2000
+"""Lines of a preview put on screen: the start of a file, the end of a log."""
 
 
 class FilesPane(Vertical, Pane):
@@ -368,7 +370,9 @@ class FilesPane(Vertical, Pane):
             self.query_one("#fs-tree", LiveTable).set_rows((p, cells) for p, cells, _ in rows)
         self._drawn = (*tree_state(), v.dirs)  # the dirs kept alive, so their ids stay theirs
         if self._reveal and self._reveal in self._entries:
-            self.query_one("#fs-tree", LiveTable).move_cursor(key=self._reveal)
+            t = self.query_one("#fs-tree", LiveTable)
+            t.move_cursor(key=self._reveal)
+            t.call_after_refresh(t.scroll_to_cursor)  # its rows' height is known after the next layout
             self._reveal = ""
         if (v.changes, fresh, self.look) != self._drawn_changes:
             self._drawn_changes = (v.changes, fresh, self.look)
@@ -399,15 +403,19 @@ class FilesPane(Vertical, Pane):
         meta.styles.height = min(len(rows), 12)
         if p == self._body_of:  # the same file as it was: the body and where it is scrolled stay
             return
+        old = self._body_of
+        following = old is None or old.path != p.path or body.cursor_row >= len(body.rows) - 1
         self._body_of = p
         content = p.hexdump or p.text
-        lines = content.split("\n") if content else []
-        lines = lines[-2000:] if p.tail else lines[:2000]
-        shown = human_bytes(len(content.encode()))
-        if p.tail:  # a log: its end, the view scrolled there
+        lines = content.removesuffix("\n").split("\n") if content else []
+        cut = p.truncated or len(lines) > PREVIEW_LINES
+        lines = lines[-PREVIEW_LINES:] if p.tail else lines[:PREVIEW_LINES]
+        shown = human_bytes(len("\n".join(lines).encode()))
+        if p.tail and cut:  # a log: its end, the view scrolled there
             lines.insert(0, f"… (a log: its last {shown} of {human_bytes(p.size)})")
-        elif p.truncated:
+        elif cut:
             lines.append(f"… (first {shown} of {human_bytes(p.size)})")
         body.set_rows((f"l{i}", (text(line),)) for i, line in enumerate(lines))
-        if p.tail and lines:
+        if p.tail and lines and following:  # like tail -f while the end is in view; else where the user was
             body.move_cursor(key=f"l{len(lines) - 1}")
+            body.call_after_refresh(body.scroll_to_cursor)

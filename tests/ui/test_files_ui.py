@@ -171,3 +171,35 @@ async def test_enter_on_a_mount_in_the_overview_browses_it_in_files(engine, make
             assert tree.get_cell("/srv/bound/hello.txt", "layer").plain == "mount"
     finally:
         shutil.rmtree(src)
+
+
+async def test_a_log_opens_at_its_end_and_follows_while_the_end_is_in_view(engine, make_container, wait_for) -> None:
+    engine.skip_unless("docker", why="the same widget on every engine")
+    c = make_container(image="itui/files:latest",
+                       command=["mkdir -p /var/log && seq 1 3000 > /var/log/app.log && sleep 100000"])
+    app = make_app(Hub(HubConfig(interval=1.0, environ=engine.env)), Config(container=c.name, path="/var/log/app.log"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(FilesPane)
+        tree, body = pane.query_one("#fs-tree"), pane.query_one("#fs-body")
+
+        def last() -> str:
+            return body.get_cell(body.ordered_keys[-1], "line").plain
+
+        await wait_for(pilot, lambda: "l0" in body.rows and last() == "3000", timeout=15, what="the log's end")
+        assert body.get_cell("l0", "line").plain.startswith("… (a log: its last")  # 2000 of 3000 lines shown
+        assert body.get_cell("l1", "line").plain == "1001"
+        await wait_for(pilot, lambda: body.cursor_row == len(body.rows) - 1 and body.scroll_y > 0,
+                       what="the preview scrolled to the end")
+        row = tree.ordered_keys.index("/var/log/app.log")
+        assert tree.cursor_row == row
+        await wait_for(pilot, lambda: tree.scroll_y <= row < tree.scroll_y + tree.scrollable_content_region.height - 1,
+                       what="the tree scrolled to the file")
+        await asyncio.to_thread(c.exec_run, ["sh", "-c", "echo first-more >> /var/log/app.log"])
+        await wait_for(pilot, lambda: last() == "first-more", timeout=5, what="the new line")
+        assert body.cursor_row == len(body.rows) - 1  # it followed
+        body.focus()
+        await pilot.press("up", "up", "up")
+        where = body.cursor_key
+        await asyncio.to_thread(c.exec_run, ["sh", "-c", "echo second-more >> /var/log/app.log"])
+        await wait_for(pilot, lambda: last() == "second-more", timeout=5, what="the next line")
+        assert body.cursor_key == where and body.cursor_row < len(body.rows) - 1  # the reader stays where they were

@@ -177,5 +177,8 @@ def test_a_big_log_is_previewed_from_its_end_other_files_from_their_start(tmp_pa
     assert log.text.split("\n", 1)[0] in lines  # starts on a whole line
     big = preview(ls, "/opt/big.txt", {})
     assert not big.tail and big.truncated and big.text.startswith("line 0\n")
+    (rw / "var" / "log" / "small.log").write_text("a\nb\n")
+    small = preview(ls, "/var/log/small.log", {})
+    assert small.tail and not small.truncated and small.text == "a\nb\n"  # whole, still shown from its end
     assert [is_log(p) for p in ("/x/app.log", "/x/app.log.1", "/var/log/messages", "/srv/logs/x", "/etc/logo.png",
                                 "/etc/passwd")] == [True, True, True, True, False, False]

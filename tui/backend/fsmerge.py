@@ -314,8 +314,9 @@ def _describe(dfd: int, name: str, st: os.stat_result, path: str, layer: str, wh
         again = os.fstat(fd)
         if not stat.S_ISREG(again.st_mode) or again.st_ino != st.st_ino:
             return FilePreview(**base, error="changed while being opened: not read")
-        tail = again.st_size > PREVIEW_BYTES and is_log(path)
-        if tail:
+        tail = is_log(path)
+        cut = tail and again.st_size > PREVIEW_BYTES
+        if cut:
             os.lseek(fd, again.st_size - PREVIEW_BYTES, os.SEEK_SET)
         data = read_fd(fd, PREVIEW_BYTES)
         xattrs = _xattrs(fd)
@@ -323,7 +324,7 @@ def _describe(dfd: int, name: str, st: os.stat_result, path: str, layer: str, wh
         os.close(fd)
     if b"\0" in data[:8192]:
         return FilePreview(**base, xattrs=xattrs, hexdump=hexdump(data[:HEX_BYTES]), truncated=st.st_size > HEX_BYTES)
-    if tail:  # from the first whole line on
+    if cut:  # from the first whole line on
         data = data[data.find(b"\n") + 1:]
     return FilePreview(**base, xattrs=xattrs, text=data.decode("utf-8", "replace"), truncated=st.st_size > len(data),
                        tail=tail)

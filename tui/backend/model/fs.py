@@ -94,7 +94,7 @@ class FilePreview:
     link: str = ""
     truncated: bool = False
     tail: bool = False
-    """The text is the file's end (a log), not its start."""
+    """A log: shown from its end; when ``truncated`` the text is the file's end, not its start."""
     note: str = ""
     error: str = ""
 
