@@ -145,7 +145,7 @@ def test_a_directory_as_it_was_is_handed_back_unchanged(tmp_path) -> None:
     """While a directory is as it was, the same listing object comes back (the tab then redraws
     nothing for it): without reading it again while only image layers hold it, after comparing
     when the container's layer holds it; a change, and its undoing, are seen."""
-    from tui.backend.fsmerge import _listing
+    from tui.backend.fsview import _listing
     ls = layers(tmp_path)
     mutable, image = ls[:1], frozenset({"image:1", "image:0"})
     kept: dict = {}

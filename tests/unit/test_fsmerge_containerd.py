@@ -1,4 +1,4 @@
-"""The Files tab's backend (``fsmerge``) on Docker's containerd image store (the Docker 29
+"""The Files tab's backend (``fsmerge``, ``fsview``) on Docker's containerd image store (the Docker 29
 default): each layer is a snapshot ``…/io.containerd.snapshotter.v1.overlayfs/snapshots/<N>/fs``
 (``work/`` beside it, no ``diff``), ``lowerdir[0]`` is the ``-init`` snapshot, ``upperdir`` the
 container's writable snapshot, the image below it top to bottom.
@@ -24,7 +24,8 @@ import pytest
 
 from tui.backend.collect import Context, SourceState, Unavailable
 from tui.backend.docker_api import container_from_list, engine_from_api
-from tui.backend.fsmerge import changes, collect_files, layer_roots, list_merged, preview
+from tui.backend.fsmerge import changes, list_merged, preview
+from tui.backend.fsview import collect_files, layer_roots
 from tui.backend.layers import build_stack
 from tui.backend.model import SourceResult
 from tui.backend.model.fs import FilesRequest, FilesView, FsDir

@@ -8,7 +8,7 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 from __future__ import annotations
 
 from . import (
-    cgroup_detail, cgroup_tree, docker_api, files, fsmerge, layers, metrics, namespaces, network, network_host, probe,
+    cgroup_detail, cgroup_tree, docker_api, files, fsview, layers, metrics, namespaces, network, network_host, probe,
     processes, upper_watch,
 )
 from .collect import Source
@@ -54,7 +54,7 @@ SOURCES: tuple[Source, ...] = (
     Source("network_inspect", network_host.collect_network_inspect, FileView, on_demand=True),
     Source("layers", layers.collect_layers, LayerStack, every=layers.EVERY_S, scope="selected",
            events=docker_api.CONTAINER_EVENTS, after=("containers", "images"), needs_local=True),
-    Source("files", fsmerge.collect_files, FilesView, every=fsmerge.EVERY_S, scope="selected",
+    Source("files", fsview.collect_files, FilesView, every=fsview.EVERY_S, scope="selected",
            events=docker_api.CONTAINER_EVENTS, after=("layers",), needs_local=True, watch=upper_watch.UpperWatch),
     Source("image", layers.collect_image, ImageDetail, on_demand=True, needs_local=True),
     Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
