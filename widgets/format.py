@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-"""Control characters, and the invisible ones that reorder or hide text (bidi overrides,
-zero-width spaces and joiners): shown escaped, never interpreted."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+"""Control characters, the invisible ones that reorder or hide text (bidi overrides, zero-width
+spaces and joiners), and lone surrogates (bytes that were not UTF-8, kept by ``surrogateescape``
+when /proc or a file name is decoded): shown escaped, never interpreted."""
 
 
 def clean(value: object) -> str:
@@ -22,6 +23,8 @@ def clean(value: object) -> str:
 
 def _escape(m: re.Match[str]) -> str:
     n = ord(m.group())
+    if 0xdc80 <= n <= 0xdcff:  # surrogateescape's stand-in for the byte n - 0xdc00
+        n -= 0xdc00
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 

@@ -33,6 +33,11 @@ def test_clean_makes_control_characters_visible() -> None:
     assert clean("a\x1b[31mred\x07") == "a\\x1b[31mred\\x07"
     assert clean("two\nlines\tx") == "two lines x"
     assert clean("\x9b") == "\\x9b"
+    assert clean("\u202egnp.exe\u200b") == "\\u202egnp.exe\\u200b"  # bidi override, zero-width space
+    # bytes that are not UTF-8 (a cmdline, a file name) decoded with surrogateescape: the byte shown
+    assert clean(b"a\xffb\xc3".decode("utf-8", "surrogateescape")) == "a\\xffb\\xc3"
+    assert clean("\ud800") == "\\ud800"
+    assert clean("é ü 漢").encode("utf-8")  # ordinary text stays, and can be written as UTF-8
     cell = text("[/etc] [bold]x[/bold]")
     assert isinstance(cell, Text) and cell.plain == "[/etc] [bold]x[/bold]" and not cell.spans
 
