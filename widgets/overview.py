@@ -90,11 +90,29 @@ def overview_rows(c: Container, snap: Snapshot) -> list[Row]:
         Row("runtime", "Runtime", text(d.runtime + ("  privileged" if d.privileged else "")),
             inspect_source(c.name.value, ".HostConfig.Runtime")),
     ]
+    rows += _config_rows(c)
     rows += _limit_rows(c)
     rows += _live_rows(c, snap)
     rows += _network_rows(c)
     rows += _mount_rows(c, snap)
     rows += _disk_rows(c, snap)
+    return rows
+
+
+def _config_rows(c: Container) -> list[Row]:
+    """What the container runs as: hostname, user, working directory, the environment's names
+    (values stay out of the screen: they often hold secrets; the source prints them), labels."""
+    d = c.detail
+    assert d is not None
+    name = c.name.value
+    rows = [_section("Config"),
+            Row("hostname", "Hostname", text(d.hostname or "—"), inspect_source(name, ".Config.Hostname")),
+            Row("user", "User", text(d.user or "root (unset)"), inspect_source(name, ".Config.User")),
+            Row("workdir", "Working dir", text(d.working_dir or "/"), inspect_source(name, ".Config.WorkingDir")),
+            Row("env", "Env (names)", text(", ".join(d.env_names) or "—"), inspect_source(name, "json .Config.Env"))]
+    for i, (k, v) in enumerate(d.labels):
+        rows.append(Row(f"label:{k}", "Labels" if i == 0 else "", text(f"{k}={v}"),
+                        inspect_source(name, "json .Config.Labels")))
     return rows
 
 

@@ -245,6 +245,7 @@ def detail_from_inspect(i: dict[str, Any]) -> ContainerDetail:
         log_path=log_path,
         container_dir=Sourced(cdir, inspect_source(name, ".HostnamePath")),
         labels=tuple(sorted((str(k), str(v)) for k, v in (cfg.get("Labels") or {}).items())),
+        env_names=tuple(str(e).partition("=")[0] for e in (cfg.get("Env") or ())),
         pid_mode=ins(".HostConfig.PidMode", hc.get("PidMode") or ""),
         init=bool(hc.get("Init")),
         ipc_mode=ins(".HostConfig.IpcMode", hc.get("IpcMode") or ""),

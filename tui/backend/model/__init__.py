@@ -212,6 +212,8 @@ class ContainerDetail:
     log_path: str
     container_dir: Sourced[str]
     labels: tuple[tuple[str, str], ...] = ()
+    env_names: tuple[str, ...] = ()
+    """The names in ``Config.Env``; values stay in the engine (they often hold secrets)."""
     pid_mode: Sourced[str] = Sourced("")
     """``""`` (private), ``host`` or ``container:<name or id>``."""
     init: bool = False
