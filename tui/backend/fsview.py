@@ -169,6 +169,8 @@ def collect_files(ctx: Context, state: SourceState) -> FilesView:
         try:
             if m is not None:
                 where, rest = m.inside(req.selected)
+                if rest == "/":  # the mount point itself: its source described from the source's parent
+                    where, rest = [(m.key, os.path.dirname(m.source))], "/" + os.path.basename(m.source)
                 shown = replace(preview(where, rest, labels), path=req.selected)
             else:
                 shown = preview(layers, req.selected, labels)
