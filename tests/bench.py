@@ -8,14 +8,23 @@ Usage::
 
     .venv/bin/python tests/bench.py --containers 50 --seconds 60
     .venv/bin/python tests/bench.py --containers 100 --seconds 20 --json
+    .venv/bin/python tests/bench.py --containers 50,100,200 --tab all --peers
 
-Options: ``--containers N`` (bench containers to start, default 50), ``--seconds S`` (length of the
-steady-state window, default 60), ``--interval X`` (passed to the app's ``--interval``, default 1),
-``--baseline-seconds B`` (idle-engine window, default 30), ``--tab overview|processes|cgroups|network|layers|files`` (the
-tab on screen, whose sources run), ``--keys K`` (key presses for the
-key->repaint figure, default 20), ``--height H`` (terminal rows; default: enough for every container
-row), ``--keep`` (leave the bench containers running), ``--json`` (print the figures as JSON
-instead of the table; progress always goes to stderr).
+Options:
+
+- ``--containers N`` bench containers (default 50); ``50,100,200`` runs the bench at each count.
+- ``--plain`` every container ``sleep`` on the default bridge, instead of the mix (the default
+  bridge, a user network, ``--network host``, limits, the five-layer image; 2-10 processes each).
+- ``--seconds S`` steady-state window (default 60); ``--interval X`` the app's ``--interval``
+  (default 1); ``--baseline-seconds B`` idle-engine window (default 30).
+- ``--tab NAME`` the tab on screen, whose sources run (overview … events; ``all``: each in turn,
+  in one app, the steady window and key figures for each).
+- ``--keys K`` key presses for key->repaint (default 20); ``--events E`` start/kill/remove
+  rounds (default 10); ``--height H`` terminal rows (default: every container row fits).
+- ``--peers`` then the same window for ``docker stats`` and glances 4.5.8 with its containers
+  plugin (installed into a throwaway venv), and the ratios of their cost to the app's.
+- ``--keep`` leave the bench containers running; ``--json`` the figures as JSON instead of the
+  table (progress always goes to stderr).
 
 What it does:
 
@@ -92,8 +101,16 @@ GLYPHS = "●○◌‖◐"
 ROW_NAME_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\b")
 ROW_CPU_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\s+up \S+\s+(\d+\.\d)\s")
 TABLE_ROW_RE = re.compile(rf"^│ [{GLYPHS}] +(\S+)")
-OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Cgroups|Network|Layers|Files) · (\S+)")
-"""The visible pane's title names the selected container (``--tab overview``, ``processes`` or ``cgroups``)."""
+OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Namespaces|Cgroups|Network|Layers|Files) · (\S+)")
+"""The visible pane's title names the selected container (every tab but Events)."""
+TABS = ("overview", "processes", "namespaces", "cgroups", "network", "layers", "files", "events")
+"""The tabs in order: the key of each is its position (``1``–``8``)."""
+TAB_WARMUP_S = 3.0
+LAYERED = "itui/layered:latest"
+NETWORK = "itui-bench-net"
+MIX = ("bridge", "network", "host", "limits", "layered")
+"""What the bench containers are, in turn: on the default bridge, on a user network, with the
+host's network, with memory/CPU/PID limits, of the five-layer image; each runs 2-10 processes."""
 SGR_RE = re.compile(r"\x1b\[([0-9;:]*)m")
 ESC_RE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x07]*\x07|[()][A-Za-z0-9])")
 
@@ -169,8 +186,40 @@ def remove_ids(client: docker.DockerClient, ids: Iterable[str], workers: int) ->
     return errors
 
 
+def container_spec(client: docker.DockerClient, i: int, plain: bool) -> tuple[str, list[str], dict[str, Any]]:
+    """Image, command and create options of bench container ``i`` (see MIX; ``plain``: all alike)."""
+    if plain:
+        return IMAGE, ["sleep", "100000"], {}
+    procs = 2 + i % 9
+    script = f"i=1; while [ $i -lt {procs} ]; do sleep 100000 & i=$((i+1)); done; exec sleep 100000"
+    kind = MIX[i % len(MIX)]
+    hc: dict[str, Any] = {}
+    if kind == "network":
+        hc["network_mode"] = NETWORK
+    elif kind == "host":
+        hc["network_mode"] = "host"
+    elif kind == "limits":
+        hc.update(mem_limit="64m", nano_cpus=500_000_000, pids_limit=50)
+    if kind == "layered":  # its entrypoint is sh -c
+        return LAYERED, [script], {"host_config": client.api.create_host_config(**hc)}
+    return IMAGE, ["sh", "-c", script], {"host_config": client.api.create_host_config(**hc)}
+
+
+def ensure_network(client: docker.DockerClient) -> None:
+    if not client.networks.list(names=[NETWORK]):
+        client.networks.create(NETWORK, labels=LABEL)
+
+
+def remove_network(client: docker.DockerClient) -> None:
+    for net in client.networks.list(names=[NETWORK], filters={"label": f"{LABEL_KEY}=1"}):
+        try:
+            net.remove()
+        except docker.errors.APIError as exc:
+            log(f"could not remove network {NETWORK}: {exc}")
+
+
 def create_containers(client: docker.DockerClient, n: int, workers: int,
-                      created: list[str]) -> list[str]:
+                      created: list[str], plain: bool = False) -> list[str]:
     """Start N bench containers in parallel; every created ID is appended to ``created`` at once
     (so the caller's ``finally`` can remove them even when this is interrupted)."""
     width = max(2, len(str(n - 1)))
@@ -178,11 +227,14 @@ def create_containers(client: docker.DockerClient, n: int, workers: int,
     lock = threading.Lock()
     stop = threading.Event()
 
-    def make(name: str) -> None:
+    if not plain:
+        ensure_network(client)
+
+    def make(i: int, name: str) -> None:
         if stop.is_set():
             return
-        c = client.api.create_container(
-            IMAGE, ["sleep", "100000"], name=name, labels=LABEL)
+        image, command, kw = container_spec(client, i, plain)
+        c = client.api.create_container(image, command, name=name, labels=LABEL, **kw)
         with lock:
             created.append(c["Id"])
         if stop.is_set():
@@ -191,7 +243,7 @@ def create_containers(client: docker.DockerClient, n: int, workers: int,
 
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        futs = [pool.submit(make, name) for name in names]
+        futs = [pool.submit(make, i, name) for i, name in enumerate(names)]
         errors = []
         for fut in as_completed(futs):
             try:
@@ -291,6 +343,14 @@ def tmux(*args: str, check: bool = True) -> str:
     if check and res.returncode != 0:
         raise BenchError(f"tmux {' '.join(args[:2])} failed: {res.stderr.strip() or res.returncode}")
     return res.stdout
+
+
+def start_session(height: int, cmd: str) -> int:
+    """Run ``cmd`` in a fresh tmux pane WIDTH x height (no status line); its pane PID."""
+    tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+         "set-option", "-g", "status", "off", ";",
+         "new-session", "-d", "-s", SESSION, "-x", str(WIDTH), "-y", str(height), cmd)
+    return int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip())
 
 
 def kill_session() -> None:
@@ -574,8 +634,9 @@ def cursor_colour(esc: str) -> str | None:
                      f"{len(rows)} rows, colours {counts})")
 
 
-def measure_keys(presses: int) -> KeyTimes:
-    """Send ``j`` (``k`` at the bottom) and time the cursor highlight and the Overview pane."""
+def measure_keys(presses: int, pane: bool = True) -> KeyTimes:
+    """Send ``j`` (``k`` at the bottom) and time the cursor highlight and the pane on screen
+    naming the new container (``pane``: its title does; the Events tab's does not)."""
     kt = KeyTimes()
     cursor_bg = cursor_colour(capture(escapes=True))
     unclear = 0
@@ -604,12 +665,12 @@ def measure_keys(presses: int) -> KeyTimes:
             kt.capture_ms.append(1000 * (t - c0))
             if got_cursor is None and any(r.name == target and r.bg == cursor_bg for r in table_rows(esc)):
                 got_cursor = t - t0
-            if got_overview is None and same_name(overview_name(strip_escapes(esc)), target):
+            if pane and got_overview is None and same_name(overview_name(strip_escapes(esc)), target):
                 got_overview = t - t0
-            if got_cursor is not None and got_overview is not None:
+            if got_cursor is not None and (got_overview is not None or not pane):
                 break
             time.sleep(KEY_POLL_S)
-        if got_cursor is None or got_overview is None:
+        if got_cursor is None or (pane and got_overview is None):
             kt.timeouts += 1
         if got_cursor is not None:
             kt.cursor_ms.append(1000 * got_cursor)
@@ -629,19 +690,19 @@ def row_state(plain: str, name: str) -> str | None:
 
 
 def wait_event(q: queue.Queue[dict[str, Any]], cid: str, action: str, timeout: float = 10.0) -> int:
-    """timeNano of ``action`` for container ``cid`` from the events queue."""
+    """timeNano of ``action`` (or an action it begins: ``exec_start: …``) for object ``cid``."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
             ev = q.get(timeout=max(0.01, end - time.monotonic()))
         except queue.Empty:
             break
-        if ev.get("Action") == action and (ev.get("Actor") or {}).get("ID") == cid:
+        if (ev.get("Action") or "").startswith(action) and (ev.get("Actor") or {}).get("ID") == cid:
             return int(ev["timeNano"])
     raise BenchError(f"no {action} event for {cid[:12]} within {timeout} s")
 
 
-def wait_screen(pred: Any, timeout: float = 10.0) -> int:
+def wait_screen(pred: Any, timeout: float = 10.0, what: str = "the change") -> int:
     """Wall-clock ns of the first capture for which ``pred(plain)`` holds."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -650,7 +711,7 @@ def wait_screen(pred: Any, timeout: float = 10.0) -> int:
         if pred(plain):
             return now
         time.sleep(KEY_POLL_S)
-    raise BenchError(f"the change did not show on screen within {timeout} s")
+    raise BenchError(f"{what} did not show on screen within {timeout} s:\n{capture()}")
 
 
 def measure_events(client: docker.DockerClient, rounds: int, created: list[str]) -> dict[str, Any]:
@@ -682,6 +743,50 @@ def measure_events(client: docker.DockerClient, rounds: int, created: list[str])
     return {k: stats(v) for k, v in out.items()}
 
 
+PANE_EVENTS = {"processes": "a process exec'd", "network": "a network connected", "files": "a file written"}
+
+
+def measure_pane_events(client: docker.DockerClient, tab: str, first: str, rounds: int) -> dict[str, Any]:
+    """Event -> on screen in the tab that shows it, on the first bench container (``g`` puts the
+    cursor there; it is on the default bridge): an exec'd process appears in Processes, a veth
+    pair in Network after ``docker network connect``, a new file in Files' root. From the
+    engine's event (``exec_start``, ``connect``) to the first capture that shows it."""
+    tmux("send-keys", "-t", SESSION, "g")
+    wait_screen(lambda p: same_name(overview_name(p), first), what=f"{first} selected")
+    c = client.containers.get(first)
+    q: queue.Queue[dict[str, Any]] = queue.Queue()
+    stream = client.events(decode=True, filters={"type": ["container", "network"]})
+    threading.Thread(target=lambda: [q.put(ev) for ev in stream], daemon=True).start()
+    out: list[float] = []
+    net = client.networks.get(NETWORK) if tab == "network" else None
+    try:
+        for i in range(rounds):
+            marker = f"{424200 + i}"
+            if tab == "network":
+                assert net is not None
+                # a veth pair per network (the new interface's name grows each time: eth1, eth2 …)
+                links = len(c.attrs["NetworkSettings"]["Networks"])
+                wait_screen(lambda p: p.count("⇄ veth") == links, what=f"{links} veth pairs")
+                net.connect(c)
+                t = wait_event(q, net.id, "connect")
+                out.append((wait_screen(lambda p: p.count("⇄ veth") > links, what="a new veth") - t) / 1e6)
+                net.disconnect(c)
+                wait_screen(lambda p: p.count("⇄ veth") == links, what="the veth gone")
+            else:
+                if tab == "processes":  # gone by itself in 30 s
+                    cmd = ["sleep", f"{30 + i}.4242"]
+                    marker = " ".join(cmd)
+                else:
+                    cmd, marker = ["touch", f"/bench-file-{marker}"], f"bench-file-{marker}"
+                c.exec_run(cmd, detach=True)
+                t = wait_event(q, c.id, "exec_start")
+                out.append((wait_screen(lambda p: marker in p) - t) / 1e6)
+            time.sleep(0.3)
+    finally:
+        stream.close()
+    return {"what": PANE_EVENTS[tab], **stats(out)}
+
+
 def pct(xs: list[float], q: float) -> float | None:
     if not xs:
         return None
@@ -707,7 +812,7 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         "",
         f"internals-tui benchmark — {r['containers']} bench containers "
-        f"(+{r['other_containers']} other) · --interval {r['interval']} · --tab {r.get('tab', 'overview')} · "
+        f"({r['mix']}; +{r['other_containers']} other) · --interval {r['interval']} · --tab {r.get('tab', 'overview')} · "
         f"terminal {r['terminal']} · {r['cpus']} CPUs · Docker {r['engine_version']} · "
         f"app sources {r['app_sources']}",
         "",
@@ -763,7 +868,38 @@ def render(r: dict[str, Any]) -> str:
             e = ev[action]
             row(f"event {action} -> {what} (median/max)", f"{e.get('median', '-')}/{e.get('max', '-')} ms",
                 f"{e['n']} rounds, from the event's timeNano; includes capture polling")
+    tabs = r.get("tabs") or {}
+    if len(tabs) > 1:
+        lines += ["", f"{'tab on screen':<14} {'app CPU':>8} {'+ engine':>9} {'RSS peak':>9} {'key→cursor':>11} "
+                  f"{'key→pane':>9}   (medians, ms; the list plus that tab)"]
+        for tab, t in tabs.items():
+            ts, tk = t["steady"], t["keys"]
+            lines.append(f"{tab:<14} {ts['app_cpu_percent']:>7.2f}% {ts['engine_extra_percent']:>+8.2f}% "
+                         f"{ts['rss_peak_mib']:>7}Mi {tk.get('cursor_ms', {}).get('median', '-'):>11} "
+                         f"{tk.get('overview_ms', {}).get('median', '-'):>9}")
+
+    for tab, t in tabs.items():
+        if "pane_events" in t:
+            e = t["pane_events"]
+            row(f"{tab}: {e['what']} (median/max)", f"{e.get('median', '-')}/{e.get('max', '-')} ms",
+                f"{e['n']} rounds, from the engine's event to the first capture showing it")
     lines.append(f"  last frame saved to {LAST_FRAME_FILE}")
+    peers = r.get("peers")
+    if peers:
+        def total(st: dict[str, Any]) -> float:
+            return st["app_cpu_percent"] + max(st["engine_extra_percent"], 0.0)
+
+        worst = max(tabs or {r["tab"]: r}, key=lambda t: total((tabs or {t: r})[t]["steady"]))
+        w = (tabs or {worst: r})[worst]["steady"]
+        ours = total(w)
+        lines += ["", f"{'tool':<14} {'tool CPU':>9} {'+ engine':>9} {'total':>8} {'RSS MiB':>8} {'threads':>8}"
+                  f"   total vs internals-tui ({worst}, the costliest tab measured)"]
+        lines.append(f"{'internals-tui':<14} {w['app_cpu_percent']:>8.2f}% {w['engine_extra_percent']:>+8.2f}% "
+                     f"{ours:>7.2f}% {w['rss_peak_mib']:>8} {'':>8}   1×")
+        for name, p in peers.items():
+            theirs = p["cpu_percent"] + max(p["engine_extra_percent"], 0.0)
+            lines.append(f"{name:<14} {p['cpu_percent']:>8.2f}% {p['engine_extra_percent']:>+8.2f}% {theirs:>7.2f}% "
+                         f"{p['rss_peak_mib']:>8} {p['threads']:>8}   " + (f"{theirs / ours:.1f}×" if ours > 0 else "-"))
     return "\n".join(lines)
 
 
@@ -776,7 +912,8 @@ def fmt_s(v: float | None) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--containers", type=int, default=50, metavar="N")
+    p.add_argument("--containers", default="50", metavar="N[,N…]",
+                   help="bench containers to run (default 50); a list (50,100,200) runs the bench at each")
     p.add_argument("--seconds", type=float, default=60.0, metavar="S",
                    help="steady-state window (default 60)")
     p.add_argument("--interval", type=float, default=1.0, metavar="X",
@@ -788,12 +925,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="terminal rows (default: enough for every container row, at least 60)")
     p.add_argument("--events", type=int, default=10, metavar="E",
                    help="start/kill/remove rounds for event -> screen (default 10, 0 skips)")
-    p.add_argument("--tab", default="overview", choices=("overview", "processes", "cgroups", "network", "layers", "files"),
-                   help="the tab on screen while measuring (default overview)")
+    p.add_argument("--tab", default="overview", choices=(*TABS, "all"),
+                   help="the tab on screen while measuring (default overview; all: each in turn)")
+    p.add_argument("--plain", action="store_true",
+                   help="every container alike (sleep on the default bridge) instead of the mix")
+    p.add_argument("--peers", action="store_true",
+                   help="then measure `docker stats` and glances on the same containers, the same way")
     p.add_argument("--keep", action="store_true", help="leave the bench containers running")
     p.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     args = p.parse_args(argv)
-    if args.containers < 2 or args.seconds <= 0 or args.interval <= 0 or args.baseline_seconds <= 0:
+    try:
+        args.counts = [int(n) for n in args.containers.split(",")]
+    except ValueError:
+        p.error("--containers takes a number or a comma-separated list of numbers")
+    args.containers = args.counts[0]
+    if min(args.counts) < 2 or args.seconds <= 0 or args.interval <= 0 or args.baseline_seconds <= 0:
         p.error("need --containers >= 2 and positive --seconds, --interval, --baseline-seconds")
     return args
 
@@ -806,6 +952,7 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
         apps: list[psutil.Process]) -> dict[str, Any]:
     workers = min(16, args.containers)
     result: dict[str, Any] = {"containers": args.containers, "interval": args.interval, "tab": args.tab,
+                              "mix": "plain" if args.plain else "/".join(MIX),
                               "cpus": psutil.cpu_count(), "engine_version": client.version().get("Version"),
                               "app_sources": source_digest()}
 
@@ -814,7 +961,7 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
         log(f"removed {n_old} leftover bench containers")
     log(f"starting {args.containers} containers from {IMAGE}")
     t = time.monotonic()
-    names = create_containers(client, args.containers, workers, created)
+    names = create_containers(client, args.containers, workers, created, args.plain)
     result["create_s"] = round(time.monotonic() - t, 2)
     others = [c for c in client.containers.list(all=True, ignore_removed=True) if c.id not in set(created)]
     result["other_containers"] = len(others)
@@ -830,14 +977,12 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
     height = args.height or max(MIN_HEIGHT, args.containers + len(others) + CHROME_ROWS + 10)
     result["terminal"] = f"{WIDTH}x{height}"
     cli = find_app_cli()
-    cmd = f"{cli} --interval {args.interval:g} --tab {args.tab}"
+    tabs = TABS if args.tab == "all" else (args.tab,)
+    cmd = f"{cli} --interval {args.interval:g} --tab {tabs[0]}"
     kill_session()
     log(f"starting `{cmd}` in tmux ({WIDTH}x{height})")
     t0 = time.perf_counter()
-    tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
-         "set-option", "-g", "status", "off", ";",
-         "new-session", "-d", "-s", SESSION, "-x", str(WIDTH), "-y", str(height), cmd)
-    pane_pid = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip())
+    pane_pid = start_session(height, cmd)
     apps.append(psutil.Process(pane_pid))
     frame = wait_first_frame(names, t0, FRAME_TIMEOUT_S)
     log(f"first full frame after {frame.full_s:.2f} s (names after {frame.names_s:.2f} s)")
@@ -850,12 +995,79 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
     result["app_pid"] = app.pid
     result["app_cmdline"] = " ".join(app.cmdline())
 
-    log(f"steady state for {args.seconds:.0f} s (app pid {app.pid})")
+    result["tabs"] = {}
+    for i, tab in enumerate(tabs):
+        if i:
+            tmux("send-keys", "-t", SESSION, str(TABS.index(tab) + 1))
+            time.sleep(TAB_WARMUP_S)
+        result["tabs"][tab] = measure_tab(args, app, client, created, base, names, tab)
+    result.update(result["tabs"][tabs[0]])
+    if args.events > 0:
+        log(f"event -> screen, {args.events} start/kill/remove rounds")
+        result["events"] = measure_events(client, args.events, created)
+    final = capture()
+    LAST_FRAME_FILE.write_text(final)
+    dead, status = pane_state()
+    if dead:
+        raise BenchError(f"the app exited (status {status}):\n{tail(final)}")
+    if args.peers:
+        stop_app(apps)
+        result["peers"] = {}
+        for peer, cmd in peer_commands(args.interval).items():
+            log(f"peer {peer}: `{cmd}` for {args.seconds:.0f} s")
+            result["peers"][peer] = measure_peer(cmd, height, args.seconds, base, apps)
+    return result
+
+
+GLANCES_VENV = Path("/tmp/itui-bench-glances")
+GLANCES = "glances[containers]==4.5.8"
+"""The peer measured against (lab.md §3): ``[containers]`` or its containers plugin is off."""
+PEER_WARMUP_S = 5.0
+
+
+def peer_commands(interval: float) -> dict[str, str]:
+    """The peers, as the user would run them, refreshing as often as the app."""
+    glances = GLANCES_VENV / "bin" / "glances"
+    if not glances.exists():
+        log(f"installing {GLANCES} into {GLANCES_VENV} (a throwaway venv)")
+        subprocess.run([sys.executable, "-m", "venv", str(GLANCES_VENV)], check=True, timeout=120)
+        subprocess.run([str(GLANCES_VENV / "bin" / "pip"), "install", "-q", GLANCES], check=True, timeout=600)
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        raise BenchError("--peers needs the docker CLI")
+    return {"docker stats": f"{docker_cli} stats",
+            "glances": f"{glances} --enable-plugin containers -t {interval:g}"}
+
+
+def measure_peer(cmd: str, height: int, seconds: float, base: EngineWindow,
+                 apps: list[psutil.Process]) -> dict[str, Any]:
+    """A peer in the same tmux pane size: its CPU (process tree), the engine's extra CPU and
+    RSS over the same window, after a warm-up in which it opens its streams."""
+    kill_session()
+    pane = psutil.Process(start_session(height, cmd))
+    apps.append(pane)
+    time.sleep(PEER_WARMUP_S)
+    if pane_state()[0]:
+        raise BenchError(f"`{cmd}` exited:\n{tail(capture())}")
+    st = measure_steady(pane, seconds)
+    threads = sum(p.num_threads() for p in [pane, *pane.children(recursive=True)] if p.is_running())
+    stop_app(apps)
+    return {"command": cmd, "seconds": round(st.seconds, 2),
+            "cpu_percent": round(100 * st.app_cpu_s / st.seconds, 2),
+            "engine_extra_percent": round(st.engine.percent - base.percent, 2),
+            "rss_peak_mib": mib(st.rss_peak), "threads": threads}
+
+
+def measure_tab(args: argparse.Namespace, app: psutil.Process, client: docker.DockerClient, created: list[str],
+                base: EngineWindow, names: list[str], tab: str) -> dict[str, Any]:
+    """With ``tab`` on screen: the steady window (app and engine CPU, RSS), then key -> repaint."""
+    log(f"{tab}: steady state for {args.seconds:.0f} s (app pid {app.pid})")
     wall0 = time.time()
     st = measure_steady(app, args.seconds)
     last = capture()
     missing = set(names) - rows_with_cpu(last)
-    result["steady"] = {
+    out: dict[str, Any] = {}
+    out["steady"] = {
         "seconds": round(st.seconds, 2), "app_cpu_s": round(st.app_cpu_s, 3),
         "app_cpu_percent": round(100 * st.app_cpu_s / st.seconds, 2),
         "engine_cpu_s": round(st.engine.cpu_s, 3), "engine_percent": round(st.engine.percent, 2),
@@ -870,22 +1082,16 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
         "rows_without_cpu_at_end": sorted(missing),
     }
     if args.keys > 0:
-        log(f"key -> repaint, {args.keys} presses")
-        kt = measure_keys(args.keys)
-        result["keys"] = {"cursor_ms": stats(kt.cursor_ms), "overview_ms": stats(kt.overview_ms),
-                          "timeouts": kt.timeouts, "send_ms": stats(kt.send_ms),
-                          "capture_ms": stats(kt.capture_ms)}
+        log(f"{tab}: key -> repaint, {args.keys} presses")
+        kt = measure_keys(args.keys, pane=tab != "events")
+        out["keys"] = {"cursor_ms": stats(kt.cursor_ms), "overview_ms": stats(kt.overview_ms),
+                       "timeouts": kt.timeouts, "send_ms": stats(kt.send_ms), "capture_ms": stats(kt.capture_ms)}
     else:
-        result["keys"] = {"skipped": True}
-    if args.events > 0:
-        log(f"event -> screen, {args.events} start/kill/remove rounds")
-        result["events"] = measure_events(client, args.events, created)
-    final = capture()
-    LAST_FRAME_FILE.write_text(final)
-    dead, status = pane_state()
-    if dead:
-        raise BenchError(f"the app exited (status {status}):\n{tail(final)}")
-    return result
+        out["keys"] = {"skipped": True}
+    if tab in PANE_EVENTS and args.events > 0 and not args.plain:
+        log(f"{tab}: event -> screen, {min(args.events, 5)} rounds")
+        out["pane_events"] = measure_pane_events(client, tab, names[0], min(args.events, 5))
+    return out
 
 
 def engine_window_end_after(seconds: float) -> EngineWindow:
@@ -927,12 +1133,16 @@ def main(argv: list[str] | None = None) -> int:
     client = None
     rc = 0
     try:
-        client = connect_docker(min(16, args.containers))
-        result = run(args, client, created, apps)
+        client = connect_docker(16)
+        results = []
+        for n in args.counts:
+            args.containers = n
+            results.append(run(args, client, created, apps))
+            stop_app(apps)
+            if not args.json:
+                print(render(results[-1]), flush=True)
         if args.json:
-            print(json.dumps(result, indent=1))
-        else:
-            print(render(result))
+            print(json.dumps(results[0] if len(results) == 1 else results, indent=1))
     except BenchError as exc:
         print(f"bench: FAILED: {exc}", file=sys.stderr)
         rc = 1 if client is not None else 2
@@ -953,6 +1163,8 @@ def main(argv: list[str] | None = None) -> int:
                     log(f"could not remove {e}")
                 if errors:
                     rc = rc or 1
+        if client is not None and not args.keep:
+            remove_network(client)
     return rc
 
 
