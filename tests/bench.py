@@ -35,10 +35,11 @@ What it does:
 3. Starts the real app in a private tmux server (``tmux -L itui-bench``, session ``itui-bench``,
    200 columns, no status line) and polls ``tmux capture-pane -p`` every ~20 ms: time until all N
    names are in the containers table, and until all N rows show a CPU% number (first full frame).
-4. Steady state for S seconds: app CPU (the pane's process tree) as % of one core, engine CPU
+4. After 10 s + 0.1 s per container (start-up: the first inspect of every container), for each tab measured (3 s after
+   showing it): steady state for S seconds: app CPU (the pane's process tree) as % of one core, engine CPU
    minus baseline, peak/final app RSS. Then key->repaint: sends ``j`` through ``tmux send-keys``
-   and times until the cursor highlight is on the next row, and until the Overview pane shows that
-   container. Both include tmux's own latency and the capture-pane polling period.
+   and times until the cursor highlight is on the next row, and until the tab's pane names that
+   container; in Processes, Network and Files, event -> screen for an exec, a connect, a write. Both include tmux's own latency and the capture-pane polling period.
 5. Prints the report, kills the tmux session and removes exactly the containers it created
    (also on Ctrl-C, SIGTERM and errors), unless ``--keep``.
 
@@ -106,6 +107,9 @@ OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Namespaces|Cgroups|Network|Laye
 TABS = ("overview", "processes", "namespaces", "cgroups", "network", "layers", "files", "events")
 """The tabs in order: the key of each is its position (``1``–``8``)."""
 TAB_WARMUP_S = 3.0
+START_WARMUP_S = 10.0
+WARMUP_PER_CONTAINER_S = 0.1
+"""Start-up (an inspect of every container, the first samples) before the first window: 30 s at 200."""
 LAYERED = "itui/layered:latest"
 NETWORK = "itui-bench-net"
 MIX = ("bridge", "network", "host", "limits", "layered")
@@ -996,6 +1000,7 @@ def run(args: argparse.Namespace, client: docker.DockerClient, created: list[str
     result["app_cmdline"] = " ".join(app.cmdline())
 
     result["tabs"] = {}
+    time.sleep(START_WARMUP_S + WARMUP_PER_CONTAINER_S * args.containers)  # start-up is not steady state
     for i, tab in enumerate(tabs):
         if i:
             tmux("send-keys", "-t", SESSION, str(TABS.index(tab) + 1))
