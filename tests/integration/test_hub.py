@@ -9,12 +9,14 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tui.backend.hub import LOCAL_RETRY_S, Hub, HubConfig
+from tui.backend.metrics import IDLE_FULL_S
 from tui.backend.model import FileRequest, Snapshot
 from tui.backend.procfs import HostPaths
 from tui.backend.serial import snapshot_from_jsonable
@@ -85,6 +87,27 @@ def metrics_ready(engine: Engine, cid: str) -> Callable[[Snapshot], bool]:
         m = s.metrics_of(cid)
         return m is not None and (m.cpu_percent.value is not None or bool(m.error))
     return ready
+
+
+async def test_an_idle_container_is_read_again_as_soon_as_it_runs(engine, make_container) -> None:
+    """Idle (no CPU time since the last sample), a container's memory and PIDs are not re-read
+    for a few seconds; a process it runs uses CPU, so its memory shows on the next sample."""
+    if engine.name == "rootless":
+        pytest.skip("rootless on cgroup v1: no cgroup of its own, no figures")
+    c = make_container()
+    async with Recorder(hub_for(engine, 0.5)) as rec:
+        await rec.wait_for(metrics_ready(engine, c.id))
+        idle = await rec.wait_for(lambda s: (m := s.metrics_of(c.id)) is not None and m.cpu_percent.value == 0.0)
+        before = idle.metrics_of(c.id)
+        later = await rec.wait_for(lambda s: s.seq >= idle.seq + 3)
+        assert later.metrics_of(c.id) is before  # the same figures handed on: nothing was read but the CPU
+        t0 = time.monotonic()
+        await asyncio.to_thread(c.exec_run, ["sh", "-c", "dd if=/dev/zero of=/dev/shm/x bs=1M count=24; sleep 60"],
+                                detach=True)
+        grown = await rec.wait_for(lambda s: (m := s.metrics_of(c.id)) is not None and m.mem_used.value is not None
+                                   and m.mem_used.value > before.mem_used.value + 16 * 2**20)
+        assert time.monotonic() - t0 < IDLE_FULL_S  # sooner than the idle re-read
+        assert grown.metrics_of(c.id).pids.value >= 2
 
 
 async def test_limits_pid_and_state(engine, make_container) -> None:

@@ -176,13 +176,8 @@ def read_cgroup_sample(paths: HostPaths, cg: ContainerCgroup) -> CgroupSample:
     ``pids.max``. A file missing because the container exited leaves its field None.
     """
     plan = _plan(paths, cg)
-    if cg.version == 1:
-        cpu = parse_int(read_file(plan.cpu))
-        inactive = stat_key(read_file(plan.mem_stat), b"total_inactive_file")
-    else:
-        usec = stat_key(read_file(plan.cpu), b"usage_usec")
-        cpu = usec * 1000 if usec is not None else None
-        inactive = stat_key(read_file(plan.mem_stat), b"inactive_file")
+    cpu = read_cpu_ns(paths, cg)
+    inactive = stat_key(read_file(plan.mem_stat), b"total_inactive_file" if cg.version == 1 else b"inactive_file")
     return CgroupSample(
         cpu_total_ns=cpu,
         mem_usage=parse_int(read_file(plan.mem_usage)),
@@ -192,6 +187,15 @@ def read_cgroup_sample(paths: HostPaths, cg: ContainerCgroup) -> CgroupSample:
         pids_limit=parse_limit(read_file(plan.pids_limit)),
         sources=plan.sources,
     )
+
+
+def read_cpu_ns(paths: HostPaths, cg: ContainerCgroup) -> int | None:
+    """The cgroup's CPU time in ns: v1 ``cpuacct.usage``, v2 ``usage_usec`` of ``cpu.stat`` × 1000."""
+    plan = _plan(paths, cg)
+    if cg.version == 1:
+        return parse_int(read_file(plan.cpu))
+    usec = stat_key(read_file(plan.cpu), b"usage_usec")
+    return usec * 1000 if usec is not None else None
 
 
 def cpu_percent(prev: tuple[int, int] | None, cur: tuple[int, int], online: int) -> float | None:
