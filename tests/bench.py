@@ -342,7 +342,10 @@ def foreign_events(client: docker.DockerClient, since: float, until: float,
 
 
 def tmux(*args: str, check: bool = True) -> str:
-    res = subprocess.run(["tmux", "-L", TMUX_SOCKET, "-f", "/dev/null", *args],
+    """Run tmux on the private socket; the server (and the app in it) gets this environment
+    without COLUMNS/LINES, which would make the app ignore the pane's size (pytest sets them)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    res = subprocess.run(["tmux", "-L", TMUX_SOCKET, "-f", "/dev/null", *args], env=env,
                          capture_output=True, text=True, timeout=TMUX_TIMEOUT_S, check=False)
     if check and res.returncode != 0:
         raise BenchError(f"tmux {' '.join(args[:2])} failed: {res.stderr.strip() or res.returncode}")
