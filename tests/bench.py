@@ -641,6 +641,18 @@ def cursor_colour(esc: str) -> str | None:
                      f"{len(rows)} rows, colours {counts})")
 
 
+def next_move(esc: str, cursor_bg: str | None) -> tuple[str, str] | None:
+    """The key that moves the list's cursor and the row it lands on: ``j`` to the next row
+    (``k`` at the bottom); None while no single row looks selected."""
+    rows = table_rows(esc)
+    names = [r.name for r in rows]
+    cur = [r.name for r in rows if r.bg == cursor_bg]
+    if len(cur) != 1 or len(names) < 2:
+        return None
+    i = names.index(cur[0])
+    return ("j", names[i + 1]) if i + 1 < len(names) else ("k", names[i - 1])
+
+
 def measure_keys(presses: int, pane: bool = True) -> KeyTimes:
     """Send ``j`` (``k`` at the bottom) and time the cursor highlight and the pane on screen
     naming the new container (``pane``: its title does; the Events tab's does not)."""
@@ -648,19 +660,15 @@ def measure_keys(presses: int, pane: bool = True) -> KeyTimes:
     cursor_bg = cursor_colour(capture(escapes=True))
     unclear = 0
     while len(kt.send_ms) < presses:
-        esc = capture(escapes=True)
-        rows = table_rows(esc)
-        names = [r.name for r in rows]
-        cur = [r.name for r in rows if r.bg == cursor_bg]
-        if len(cur) != 1 or len(names) < 2:
+        move = next_move(capture(escapes=True), cursor_bg)
+        if move is None:
             unclear += 1          # e.g. the table is being re-sorted as a container comes or goes
             if unclear > 50:
-                raise BenchError(f"{len(cur)} rows look selected, 50 times in a row")
+                raise BenchError("no single row looks selected, 50 times in a row")
             time.sleep(0.1)
             continue
         unclear = 0
-        idx = names.index(cur[0])
-        key, target = ("j", names[idx + 1]) if idx + 1 < len(names) else ("k", names[idx - 1])
+        key, target = move
         t0 = time.perf_counter()
         tmux("send-keys", "-t", SESSION, key)
         kt.send_ms.append(1000 * (time.perf_counter() - t0))

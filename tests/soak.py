@@ -199,13 +199,10 @@ def send_key(soak: Soak) -> None:
     """``j`` or ``k``: the cursor highlight must land on the next row within KEY_LIMIT_S."""
     esc = bench.capture(escapes=True)
     bg = bench.cursor_colour(esc)
-    rows = bench.table_rows(esc)
-    cur = [r.name for r in rows if r.bg == bg]
-    if len(cur) != 1 or len(rows) < 2:
+    move = bench.next_move(esc, bg)
+    if move is None:
         return  # the list is being re-sorted as a container comes or goes: try next time
-    names = [r.name for r in rows]
-    i = names.index(cur[0])
-    key, target = ("j", names[i + 1]) if i + 1 < len(names) else ("k", names[i - 1])
+    key, target = move
     t0 = time.monotonic()
     bench.tmux("send-keys", "-t", bench.SESSION, key)
     while time.monotonic() - t0 < KEY_LIMIT_S:

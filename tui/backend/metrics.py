@@ -40,11 +40,12 @@ def collect_metrics(ctx: Context, state: SourceState) -> tuple[Metrics, ...]:
     known: dict[str, Metrics] = cache.setdefault("known", {})
     prev: dict[str, tuple[int, int]] = cache.setdefault("prev", {})
     cgroups: dict[str, tuple[int, ContainerCgroup]] = cache.setdefault("cgroups", {})
+    read_at: dict[str, float] = cache.setdefault("read_at", {})
     full = now - cache.get("full_at", 0.0) >= ctx.interval * RESAMPLE_FRACTION
     if full:
         cache["full_at"] = now
     live = {c.id: c for c in ctx.containers if c.live}
-    for table in (known, prev, cgroups, cache.setdefault("read_at", {})):
+    for table in (known, prev, cgroups, read_at):
         for cid in [k for k in table if k not in live]:
             del table[cid]
     out = []
@@ -82,7 +83,7 @@ def _sample(ctx: Context, cache: dict[str, Any], c: Container, sys_ns: int, onli
         why = no_cgroup_reason(ctx.engine.cgroup_driver.value if ctx.engine else "", pid)
         return Metrics(none, none, none, none, container_id=c.id, error=why)
     before = cache["prev"].get(c.id)
-    read_at: dict[str, float] = cache.setdefault("read_at", {})
+    read_at: dict[str, float] = cache["read_at"]
     if last is not None and before is not None and last.cpu_percent.value is not None \
             and now - read_at.get(c.id, 0.0) < IDLE_FULL_S:
         cpu_ns = read_cpu_ns(ctx.paths, cg)
