@@ -203,7 +203,7 @@ class ContainerList(Vertical):
         coarse age changed (most rows of a big list are idle from one tick to the next)."""
         label = state_label(c, now)
         hit = self._cell_cache.get(c.id)
-        if hit is not None and hit[2] == label and hit[1] == m and (hit[0] is c or hit[0] == c):
+        if hit is not None and hit[2] == label and (hit[1] is m or hit[1] == m) and (hit[0] is c or hit[0] == c):
             return hit[3]
         vals = cell_values(c, m, now)
         self._cell_cache[c.id] = (c, m, label, vals)

@@ -110,6 +110,30 @@ async def test_an_idle_container_is_read_again_as_soon_as_it_runs(engine, make_c
         assert grown.metrics_of(c.id).pids.value >= 2
 
 
+async def test_a_restarted_container_is_read_from_its_new_cgroup(engine, make_container) -> None:
+    """The list keeps each container's CPU file open. A restart makes a new cgroup (at the same
+    path with cgroupfs): the figures follow it, and no file stays open for a removed container."""
+    if engine.name == "rootless":
+        pytest.skip("rootless on cgroup v1: no cgroup of its own, no figures")
+    c = make_container()
+    hub = hub_for(engine, 0.5)
+    async with Recorder(hub) as rec:
+        first = await rec.wait_for(metrics_ready(engine, c.id))
+        pid = first.container(c.id).pid.value
+        await asyncio.to_thread(c.restart, timeout=0)
+        await asyncio.to_thread(c.exec_run, ["sh", "-c", "while :; do :; done"], detach=True)
+        busy = await rec.wait_for(lambda s: (k := s.container(c.id)) is not None and k.pid.value not in (None, pid)
+                                  and (m := s.metrics_of(c.id)) is not None and (m.cpu_percent.value or 0) > 20,
+                                  timeout=20)
+        assert busy.metrics_of(c.id).pids.value >= 2
+        held = hub._slots["metrics"].state.cache["held"]
+        assert c.id in held.owners()
+        await asyncio.to_thread(c.remove, force=True)
+        gone = await rec.wait_for(lambda s: s.container(c.id) is None)
+        await rec.wait_for(lambda s: (r := s.result("metrics")) is not None and r.taken_at > gone.taken_at)
+        assert c.id not in held.owners()
+
+
 async def test_limits_pid_and_state(engine, make_container) -> None:
     c = make_container(mem_limit="64m", nano_cpus=1_500_000_000, pids_limit=50, cpu_shares=512)
     async with Recorder(hub_for(engine, 0.5)) as rec:

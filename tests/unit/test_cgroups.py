@@ -7,12 +7,15 @@ written by hand from the layouts documented in internals.md §1.1-§1.4, not rec
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tui.backend.cgroup_stats import CgroupSample, cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample
+from tui.backend.cgroup_stats import (
+    CgroupSample, HeldFiles, cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample,
+)
 from tui.backend.cgroups import (
     CgroupMounts,
     ContainerCgroup,
@@ -382,6 +385,44 @@ def test_sample_other_os_errors_propagate(tmp_path: Path) -> None:
     cg = ContainerCgroup(version=2, dirs=FrozenMap({"": "/sys/fs/cgroup/x"}), source="test")
     with pytest.raises(IsADirectoryError):
         read_cgroup_sample(paths_of(tmp_path), cg)
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_held_files_read_again_from_the_start_and_close_with_their_owner(tmp_path: Path) -> None:
+    root = copy_tree("v1-hybrid-cgroupfs", tmp_path)
+    p = paths_of(root)
+    cg = resolve_container_cgroup(p, mounts_of("v1-hybrid-cgroupfs"), 3059, V1_ID)
+    assert cg is not None
+    cpu = root / f"sys/fs/cgroup/cpuacct/docker/{V1_ID}/cpuacct.usage"
+    before = open_fds()
+    held = HeldFiles(limit=8)
+    first = read_cgroup_sample(p, cg, lambda path: held.read(path, "c1"))
+    assert first == read_cgroup_sample(p, cg)  # the same figures as open-read-close
+    assert len(held) == 6 and open_fds() == before + 6 and held.owners() == ["c1"]
+    with open(cpu, "r+b") as f:  # rewritten in place, as the kernel regenerates it
+        f.write(b"29002626\n")
+    assert held.read(str(cpu), "c1") == b"29002626\n" and len(held) == 6  # the held file, from offset 0
+    held.drop("c1")
+    assert len(held) == 0 and open_fds() == before and held.owners() == []
+
+
+def test_held_files_stop_holding_at_their_limit_and_close_when_collected(tmp_path: Path) -> None:
+    files = []
+    for i in range(5):
+        f = tmp_path / f"f{i}"
+        f.write_bytes(f"{i}\n".encode())
+        files.append(str(f))
+    before = open_fds()
+    held = HeldFiles(limit=3)
+    assert [held.read(f, f"c{i}") for i, f in enumerate(files)] == [f"{i}\n".encode() for i in range(5)]
+    assert len(held) == 3 and open_fds() == before + 3  # the rest were read and closed
+    assert held.read(str(tmp_path / "gone"), "c9") is None and len(held) == 3
+    assert held.read(None, "c9") is None
+    del held
+    assert open_fds() == before
 
 
 # docker stats arithmetic

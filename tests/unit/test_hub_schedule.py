@@ -145,6 +145,30 @@ async def test_an_event_makes_its_sources_run_at_once() -> None:
     assert deaf.runs == 1 and listens.runs == 2  # an event it did not declare does not wake it
 
 
+class Settable(Probe):
+    """A fake collector whose value stays what the test last set."""
+
+    value = 1
+
+    def __call__(self, ctx: Context, state: SourceState) -> int:
+        super().__call__(ctx, state)
+        return self.value
+
+
+async def test_a_new_value_is_published_at_once_a_repeated_one_once_an_interval() -> None:
+    """An idle fleet costs one snapshot per interval (the UI redraws per snapshot); a change
+    is on screen at once, not at the next interval."""
+    fast = Settable("fast")
+    hub = hub_of(source(fast, every=0.01), interval=5.0)
+    async with running(hub) as snaps:
+        await until(lambda: snaps and snaps[-1].value("fast") == 1, what="the first value")
+        published, runs = len(snaps), fast.runs
+        await until(lambda: fast.runs >= runs + 30, what="thirty runs with the same value")
+        assert len(snaps) - published <= 1  # thirty runs, the same value: at most the one heartbeat
+        fast.value = 2
+        await until(lambda: snaps[-1].value("fast") == 2, timeout=2.0, what="the new value, long before the interval")
+
+
 async def test_a_source_runs_only_while_a_visible_pane_needs_it() -> None:
     shown, clock = Probe("shown"), Probe("clock")
     hub = hub_of(source(shown, tick=True, always=False), source(clock, tick=True))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .cgroups import ContainerCgroup, FrozenMap
@@ -110,19 +112,99 @@ def read_file(path: str | None) -> bytes | None:
             return None
         raise
     try:
-        data = os.read(fd, _READ_SIZE)
-        while len(data) % _READ_SIZE == 0 and data:
-            more = os.read(fd, _READ_SIZE)
-            if not more:
-                break
-            data += more
-        return data
+        return _read_fd(fd)
     except OSError as exc:
         if exc.errno in _GONE_ERRNOS:
             return None
         raise
     finally:
         os.close(fd)
+
+
+class HeldFiles:
+    """cgroup files kept open and read again with ``pread(fd, …, 0)``.
+
+    A cgroup file is a seq_file: a read at offset 0 generates its content afresh, so one open
+    file serves every later sample. Measured on cgroup v1 (2-core VM): open + read + close of
+    ``cpuacct.usage`` 14 µs, ``pread`` of the held file 2-3 µs; the list reads one such file per
+    running container per second. Files are held per owner (a container) and closed by
+    :meth:`drop` when it goes; a file whose cgroup was removed answers ``ENODEV`` and is opened
+    again once (a restarted container gets a new cgroup at the same path). At most ``limit``
+    files are held; past that, files are opened and closed per read. Read-only, like every
+    read here; whatever is still open is closed when the holder is collected.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._fds: dict[str, int] = {}
+        self._owned: dict[str, set[str]] = {}
+        weakref.finalize(self, _close_all, self._fds)
+
+    def __len__(self) -> int:
+        return len(self._fds)
+
+    def read(self, path: str | None, owner: str) -> bytes | None:
+        """Contents of ``path``, or None when it (or its cgroup) no longer exists."""
+        if path is None:
+            return None
+        fd = self._fds.get(path)
+        if fd is not None:
+            try:
+                return _read_fd(fd, pread=True)
+            except OSError as exc:
+                if exc.errno not in _GONE_ERRNOS:
+                    raise
+                self._close(path)
+        if len(self._fds) >= self.limit:
+            return read_file(path)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            if exc.errno in _GONE_ERRNOS:
+                return None
+            raise
+        self._fds[path] = fd
+        self._owned.setdefault(owner, set()).add(path)
+        try:
+            return _read_fd(fd, pread=True)
+        except OSError as exc:
+            if exc.errno in _GONE_ERRNOS:
+                self._close(path)
+                return None
+            raise
+
+    def drop(self, owner: str) -> None:
+        """Close every file held for ``owner``."""
+        for path in self._owned.pop(owner, ()):
+            self._close(path)
+
+    def owners(self) -> list[str]:
+        return list(self._owned)
+
+    def _close(self, path: str) -> None:
+        fd = self._fds.pop(path, None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _close_all(fds: dict[str, int]) -> None:
+    for fd in fds.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    fds.clear()
+
+
+def _read_fd(fd: int, pread: bool = False) -> bytes:
+    """All of an open cgroup file: from offset 0 with ``pread``, else from where it stands."""
+    data = os.pread(fd, _READ_SIZE, 0) if pread else os.read(fd, _READ_SIZE)
+    while len(data) % _READ_SIZE == 0 and data:
+        more = os.pread(fd, _READ_SIZE, len(data)) if pread else os.read(fd, _READ_SIZE)
+        if not more:
+            break
+        data += more
+    return data
 
 
 def parse_int(data: bytes | None) -> int | None:
@@ -167,34 +249,47 @@ def stat_key(data: bytes | None, key: bytes) -> int | None:
         return None
 
 
-def read_cgroup_sample(paths: HostPaths, cg: ContainerCgroup) -> CgroupSample:
+Reader = Callable[[str | None], bytes | None]
+
+
+def read_cgroup_sample(paths: HostPaths, cg: ContainerCgroup, read: Reader = read_file) -> CgroupSample:
     """Read the counters ``docker stats`` uses from ``cg`` (§1.4/§1.5).
 
     v1: ``cpuacct.usage`` (ns), ``memory.usage_in_bytes``, ``total_inactive_file`` of
     ``memory.stat``, ``memory.limit_in_bytes``, ``pids.current``, ``pids.max``. v2: ``usage_usec``
     of ``cpu.stat`` × 1000, ``memory.current``, ``inactive_file``, ``memory.max``, ``pids.current``,
-    ``pids.max``. A file missing because the container exited leaves its field None.
+    ``pids.max``. A file missing because the container exited leaves its field None. ``read``
+    reads one file (:func:`read_file`, or a :class:`HeldFiles` reader).
     """
     plan = _plan(paths, cg)
-    cpu = read_cpu_ns(paths, cg)
-    inactive = stat_key(read_file(plan.mem_stat), b"total_inactive_file" if cg.version == 1 else b"inactive_file")
+    cpu = read_cpu_ns(paths, cg, read)
+    inactive = stat_key(read(plan.mem_stat), b"total_inactive_file" if cg.version == 1 else b"inactive_file")
     return CgroupSample(
         cpu_total_ns=cpu,
-        mem_usage=parse_int(read_file(plan.mem_usage)),
+        mem_usage=parse_int(read(plan.mem_usage)),
         mem_inactive_file=inactive,
-        mem_limit=parse_limit(read_file(plan.mem_limit)),
-        pids=parse_int(read_file(plan.pids)),
-        pids_limit=parse_limit(read_file(plan.pids_limit)),
+        mem_limit=parse_limit(read(plan.mem_limit)),
+        pids=parse_int(read(plan.pids)),
+        pids_limit=parse_limit(read(plan.pids_limit)),
         sources=plan.sources,
     )
 
 
-def read_cpu_ns(paths: HostPaths, cg: ContainerCgroup) -> int | None:
+def read_cpu_ns(paths: HostPaths, cg: ContainerCgroup, read: Reader = read_file) -> int | None:
     """The cgroup's CPU time in ns: v1 ``cpuacct.usage``, v2 ``usage_usec`` of ``cpu.stat`` × 1000."""
-    plan = _plan(paths, cg)
-    if cg.version == 1:
-        return parse_int(read_file(plan.cpu))
-    usec = stat_key(read_file(plan.cpu), b"usage_usec")
+    return parse_cpu_ns(read(cpu_file(paths, cg)), cg.version)
+
+
+def cpu_file(paths: HostPaths, cg: ContainerCgroup) -> str | None:
+    """The host path of the file holding the cgroup's CPU time."""
+    return _plan(paths, cg).cpu
+
+
+def parse_cpu_ns(data: bytes | None, version: int) -> int | None:
+    """CPU time in ns from the content of :func:`cpu_file`."""
+    if version == 1:
+        return parse_int(data)
+    usec = stat_key(data, b"usage_usec")
     return usec * 1000 if usec is not None else None
 
 

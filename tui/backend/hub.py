@@ -2,7 +2,9 @@
 
 One asyncio task (:meth:`Hub.run`) owns the schedule. Each run of a source is a daemon thread
 (a call stuck on a dead engine never holds up exit); a source never overlaps itself and a slow
-one never delays another. Each result (value or error, when, how long) is kept and published.
+one never delays another. Each result (value or error, when, how long) is kept; a new value or
+error is published at once, a repeat rides with the next publish (at most one interval later, which
+also moves the ages on screen on), so an idle fleet costs one snapshot per interval.
 The ``engine`` source (``link.py``) alone may declare the engine gone; any other failure, a host
 file's ``OSError`` included, is its source's error. Docker events make the sources that declared
 them due at once. A local engine is retried every ``LOCAL_RETRY_S``, a remote one with back-off.
@@ -31,6 +33,9 @@ from .sources import SOURCES
 ENGINE = "engine"
 LOCAL_RETRY_S = 0.5
 BACKOFF_MAX_S = 30.0
+RETRY_BASE_S = 5.0
+"""A failed run is retried after at most this (then twice as long each time, up to
+``BACKOFF_MAX_S``), even for a source whose period is longer."""
 EVENT_COALESCE_S = 0.01
 WATCH_GAP_S = 0.15
 MAX_SLEEP_S = 1.0
@@ -96,7 +101,8 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()  # bound to a loop only when first awaited
         self._publish: Callable[[Snapshot], None] | None = None
-        self._publish_pending = False
+        self._publish_at: asyncio.TimerHandle | None = None
+        self._published_at = -math.inf
         self._stopped = False
         self._watches = Watches()
 
@@ -246,12 +252,14 @@ class Hub:
         generation = slot.generation
         result, exc = await in_thread(lambda: self._execute(slot, ctx))
         slot.running = False
-        if generation == slot.generation:
-            self._record(slot, result, exc, time.monotonic())
+        news = generation == slot.generation and self._record(slot, result, exc, time.monotonic())
         for fut in waiters:
             if not fut.done():
                 fut.set_result(result)
-        self._publish_soon()
+        if news:
+            self._publish_soon()
+        else:  # same value again: shown with the next publish, at the latest one interval on
+            self._publish_soon(self._published_at + self.config.interval - time.monotonic())
         self._wake.set()
 
     def _context(self, touched: frozenset[str], arg: Any, watch: str = "") -> Context:
@@ -279,29 +287,33 @@ class Hub:
         runs = slot.result.runs + 1 if slot.result is not None else 1
         return SourceResult(s.name, value, error, unavailable, taken, time.perf_counter() - t0, runs, key), exc
 
-    def _record(self, slot: _Slot, result: SourceResult, exc: BaseException | None, now: float) -> None:
-        """Store a run's result and decide when the source runs next."""
+    def _record(self, slot: _Slot, result: SourceResult, exc: BaseException | None, now: float) -> bool:
+        """Store a run's result and decide when the source runs next. True when the result is
+        news: a new value, or an error that came, went or changed."""
         s, prev = slot.source, slot.result
         slot.result = result
         slot.failures = slot.failures + 1 if result.error and not result.unavailable else 0
         period = s.period(self.config.interval)
         if slot.failures:
-            base = period or self.config.interval
+            base = min(period or self.config.interval, RETRY_BASE_S)
             slot.next_at = now + min(base * 2 ** (slot.failures - 1), BACKOFF_MAX_S)
         elif slot.state.next_in is not None:
             slot.next_at = now + slot.state.next_in
         else:
             slot.next_at = now + period if period is not None else math.inf
+        news = prev is None or result.error != prev.error or result.unavailable != prev.unavailable
         if s.name == ENGINE:
             self._engine_checked(result, now)
-            return
+            return news
         if exc is not None and s.needs_engine and is_connection_error(exc):
             self._engine_due()
-        if prev is None or result.value != prev.value:
+        if prev is None or result.key != prev.key or result.value != prev.value:
+            news = True
             self._watches.follow(s.name, result.value)
             for other in self._slots.values():
                 if s.name in other.source.after:
                     other.due = True
+        return news
 
     # ------------------------------------------------------------ engine, events
 
@@ -379,14 +391,23 @@ class Hub:
         return self._value("access") or self._value("host") or HostInfo(root=os.geteuid() == 0, cgroup_mode="unknown")
 
     def _publish_soon(self, delay: float = 0.0) -> None:
-        if self._publish_pending or self._loop is None:
+        """Publish in ``delay`` seconds, or sooner if a publish is already due sooner (one
+        publish carries everything that changed until then)."""
+        loop = self._loop
+        if loop is None:
             return
-        self._publish_pending = True
-        self._loop.call_later(delay, self._publish_now)
+        delay = max(delay, 0.0)
+        pending = self._publish_at
+        if pending is not None:
+            if pending.when() <= loop.time() + delay:
+                return
+            pending.cancel()
+        self._publish_at = loop.call_later(delay, self._publish_now)
 
     def _publish_now(self) -> None:
         """Publish, once the first engine check has said whether there is an engine."""
-        self._publish_pending = False
+        self._publish_at = None
+        self._published_at = time.monotonic()
         if self._publish is not None and not self._stopped and self._slots[ENGINE].result is not None:
             self._publish(self.snapshot())
 

@@ -1,17 +1,22 @@
 """The containers list's live figures: CPU %, memory and PIDs of every running container.
 
 Read from cgroup files (``cgroup_stats.py``) the way ``docker stats`` computes them, never from the
-stats API. A container's cgroup directory is resolved once per init PID and cached; CPU % needs
-two samples, so a container seen for the first time asks for a second sample soon.
+stats API. A container's cgroup directory is resolved once per init PID and kept with what else
+the list needs of it between samples (:class:`_Tracked`); CPU % needs two samples, so a container
+seen for the first time asks for a second sample soon. Each second costs one ``pread`` of a held
+file per idle container (:class:`HeldFiles`), six reads for one that ran.
 """
 
 from __future__ import annotations
 
+import resource
 import time
-from dataclasses import replace
+import zlib
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .cgroup_stats import cpu_percent, effective_memory_limit, memory_used, read_cgroup_sample, read_cpu_ns
+from .cgroup_stats import (HeldFiles, cpu_file, cpu_percent, effective_memory_limit, memory_used, parse_cpu_ns,
+                           read_cgroup_sample, read_file)
 from .cgroups import ContainerCgroup, cgroup_mounts, locate_container_cgroup, no_cgroup_reason
 from .collect import Context, SourceState
 from .model import Container, Metrics, Sourced
@@ -24,6 +29,8 @@ IDLE_FULL_S = 5.0
 before they are read again (one file a second instead of six: at 200 mostly idle containers the
 list's reads drop threefold). A process that runs uses CPU, so any activity is read at once;
 only what the kernel alone changes (page cache reclaimed under pressure) can be this late."""
+HELD_MAX = 4096
+"""Open cgroup files kept at most (one per running container)."""
 RESAMPLE_FRACTION = 0.8
 """A run sooner than this fraction of the interval (after a list change) samples only the
 containers that have no CPU % yet."""
@@ -35,86 +42,122 @@ def collect_metrics(ctx: Context, state: SourceState) -> tuple[Metrics, ...]:
     if "mounts" not in cache:
         cache["mounts"] = cgroup_mounts(read_mountinfo(ctx.paths))
         cache["mem_total"] = read_mem_total(ctx.paths)
+        cache["held"] = HeldFiles(held_limit())
+    held: HeldFiles = cache["held"]
     sys_ns, online = read_system_cpu(ctx.paths)
     now = time.monotonic()
-    known: dict[str, Metrics] = cache.setdefault("known", {})
-    prev: dict[str, tuple[int, int]] = cache.setdefault("prev", {})
-    cgroups: dict[str, tuple[int, ContainerCgroup]] = cache.setdefault("cgroups", {})
-    read_at: dict[str, float] = cache.setdefault("read_at", {})
+    tracked: dict[str, _Tracked] = cache.setdefault("tracked", {})
     full = now - cache.get("full_at", 0.0) >= ctx.interval * RESAMPLE_FRACTION
     if full:
         cache["full_at"] = now
     live = {c.id: c for c in ctx.containers if c.live}
-    for table in (known, prev, cgroups, read_at):
-        for cid in [k for k in table if k not in live]:
-            del table[cid]
+    for cid in [k for k in tracked if k not in live]:
+        del tracked[cid]
+    for cid in held.owners():
+        if cid not in tracked:
+            held.drop(cid)
     out = []
     for cid, c in live.items():
-        m = known.get(cid)
+        t = tracked.get(cid)
+        if t is not None and t.pid != c.pid.value:  # restarted: a new cgroup, resolved again
+            held.drop(cid)
+            t = None
+        if t is None or t.cg is None:  # not found yet (a container just started): looked for again
+            t = tracked[cid] = _track(ctx, cache, c)
+        m = t.last
         if full or m is None or m.cpu_percent.value is None:
-            m = _sample(ctx, cache, c, sys_ns, online, m, now)
-            known[cid] = m
+            m = t.last = _sample(ctx, cache, held, t, sys_ns, online, now)
         out.append(m)
         if m.cpu_percent.value is None and not m.error:
             state.next_in = FIRST_DELTA_S
     return tuple(out)
 
 
-def _cgroup_of(ctx: Context, cache: dict[str, Any], c: Container) -> ContainerCgroup | None:
-    cgroups: dict[str, tuple[int, ContainerCgroup]] = cache["cgroups"]
+def held_limit() -> int:
+    """How many cgroup files the list may keep open: a quarter of the process's file limit."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return HELD_MAX if soft == resource.RLIM_INFINITY else min(HELD_MAX, soft // 4)
+
+
+@dataclass
+class _Tracked:
+    """What the list keeps of one running container between samples: its cgroup (resolved
+    once per init PID), the file holding its CPU time, the commands shown as provenance, its
+    last figures and CPU reading."""
+
+    cid: str
+    pid: int | None
+    cg: ContainerCgroup | None
+    error: str = ""
+    cpu_path: str | None = None
+    cpu_src: str = ""
+    mem_src: str = ""
+    lim_src: str = ""
+    cgroup_dir: str = ""
+    last: Metrics | None = None
+    prev: tuple[int, int] | None = None
+    read_at: float = 0.0
+    """When memory and PIDs were last read."""
+    phase: float = 0.0
+    """Where in each ``IDLE_FULL_S`` window this container's idle re-read falls (from its id), so
+    a fleet started at once is re-read a slice per second, not all in the same second."""
+
+    def read_due(self, now: float) -> bool:
+        """Memory and PIDs are due again: a new window began since they were read."""
+        return (now + self.phase) // IDLE_FULL_S != (self.read_at + self.phase) // IDLE_FULL_S
+
+
+def _track(ctx: Context, cache: dict[str, Any], c: Container) -> _Tracked:
     pid = c.pid.value
-    cached = cgroups.get(c.id)
-    if cached is not None and cached[0] == pid:
-        return cached[1]
-    cg = locate_container_cgroup(ctx.paths, cache["mounts"], pid, c.id,
-                                 ctx.engine.cgroup_driver.value if ctx.engine else "",
+    driver = ctx.engine.cgroup_driver.value if ctx.engine else ""
+    cg = locate_container_cgroup(ctx.paths, cache["mounts"], pid, c.id, driver,
                                  c.detail.cgroup_parent if c.detail else "")
-    if cg is not None:  # cached per init PID: a restart resolves again
-        cgroups[c.id] = (pid, cg)
-    return cg
+    if cg is None:
+        return _Tracked(c.id, pid, None, error=no_cgroup_reason(driver, pid))
+    dirs = dict(cg.dirs)
+    return _Tracked(c.id, pid, cg, cpu_path=cpu_file(ctx.paths, cg),
+                    phase=zlib.crc32(c.id.encode()) % 1000 / 1000 * IDLE_FULL_S,
+                    cgroup_dir=dirs.get("memory") or dirs.get("") or next(iter(dirs.values()), ""))
 
 
-def _sample(ctx: Context, cache: dict[str, Any], c: Container, sys_ns: int, online: int,
-            last: Metrics | None, now: float) -> Metrics:
-    pid = c.pid.value
-    cg = _cgroup_of(ctx, cache, c)
+def _sample(ctx: Context, cache: dict[str, Any], held: HeldFiles, t: _Tracked, sys_ns: int, online: int,
+            now: float) -> Metrics:
+    cg, last, before = t.cg, t.last, t.prev
     if cg is None:
         none: Sourced[Any] = Sourced(None)
-        why = no_cgroup_reason(ctx.engine.cgroup_driver.value if ctx.engine else "", pid)
-        return Metrics(none, none, none, none, container_id=c.id, error=why)
-    before = cache["prev"].get(c.id)
-    read_at: dict[str, float] = cache["read_at"]
+        return Metrics(none, none, none, none, container_id=t.cid, error=t.error)
     if last is not None and before is not None and last.cpu_percent.value is not None \
-            and now - read_at.get(c.id, 0.0) < IDLE_FULL_S:
-        cpu_ns = read_cpu_ns(ctx.paths, cg)
+            and not t.read_due(now):
+        cpu_ns = parse_cpu_ns(held.read(t.cpu_path, t.cid), cg.version)
         if cpu_ns == before[0]:  # idle since the last sample: 0 %, the rest as read then
-            cache["prev"][c.id] = (cpu_ns, sys_ns)
+            t.prev = (cpu_ns, sys_ns)
             return last if last.cpu_percent.value == 0.0 else replace(last, cpu_percent=Sourced(0.0, last.cpu_percent.source))
-    read_at[c.id] = now
-    s = read_cgroup_sample(ctx.paths, cg)
-    src = dict(s.sources)
+    t.read_at = now
+    s = read_cgroup_sample(ctx.paths, cg, lambda path: held.read(path, t.cid) if path == t.cpu_path else read_file(path))
+    if not t.cpu_src:
+        src = dict(s.sources)
+        t.cpu_src = (f"{src.get('cpu_total_ns', '')} ; head -1 /proc/stat  (Δcontainer / Δsystem"
+                     f" × {online} CPUs × 100, as docker stats)")
+        t.mem_src = (f"{src.get('mem_usage', '')} ; {src.get('mem_inactive_file', '')}"
+                     "  (usage − inactive_file, as docker stats)")
+        t.lim_src = src.get("mem_limit", "")
     cpu = None
     if s.cpu_total_ns is not None:
         cur = (s.cpu_total_ns, sys_ns)
-        cpu = cpu_percent(cache["prev"].get(c.id), cur, online)
-        cache["prev"][c.id] = cur
+        cpu = cpu_percent(before, cur, online)
+        t.prev = cur
     mem_total = cache["mem_total"]
     limit = effective_memory_limit(s.mem_limit, mem_total) if mem_total else s.mem_limit
-    cpu_src = (f"{src.get('cpu_total_ns', '')} ; head -1 /proc/stat  (Δcontainer / Δsystem"
-               f" × {online} CPUs × 100, as docker stats)")
-    mem_src = (f"{src.get('mem_usage', '')} ; {src.get('mem_inactive_file', '')}"
-               "  (usage − inactive_file, as docker stats)")
     clamped = s.mem_limit is None or bool(mem_total and s.mem_limit > mem_total)
-    lim_src = src.get("mem_limit", "") + ("  (unlimited: host MemTotal, as docker stats)" if clamped else "")
-    dirs = dict(cg.dirs)
-    return Metrics(
-        cpu_percent=Sourced(cpu, cpu_src),
-        mem_used=Sourced(memory_used(s), mem_src),
-        mem_limit=Sourced(limit, lim_src),
+    src = s.sources
+    m = Metrics(
+        cpu_percent=Sourced(cpu, t.cpu_src),
+        mem_used=Sourced(memory_used(s), t.mem_src),
+        mem_limit=Sourced(limit, t.lim_src + ("  (unlimited: host MemTotal, as docker stats)" if clamped else "")),
         pids=Sourced(s.pids, src.get("pids", "")),
         pids_limit=Sourced(s.pids_limit, src.get("pids_limit", "")),
-        cgroup_dir=dirs.get("memory") or dirs.get("") or next(iter(dirs.values()), ""),
-        container_id=c.id,
+        cgroup_dir=t.cgroup_dir,
+        container_id=t.cid,
         mem_unlimited=clamped,
     )
-
+    return last if last == m else m  # the same object when nothing moved: panes compare by identity

@@ -23,7 +23,7 @@ from .model.procs import HostProcesses, ProcDetail, ProcessTree
 SOURCES: tuple[Source, ...] = (
     Source("host", probe.collect_host, HostInfo, needs_engine=False, always=True),
     Source("clients", docker_api.collect_clients, tuple[ComponentVersion, ...], needs_engine=False),
-    Source("containers", docker_api.collect_containers, tuple[Container, ...], every=5.0,
+    Source("containers", docker_api.collect_containers, tuple[Container, ...], every=docker_api.RELIST_S,
            events=docker_api.CONTAINER_EVENTS, scope="containers", always=True),
     Source("access", probe.collect_access, HostInfo, after=("containers",), scope="containers", always=True),
     Source("metrics", metrics.collect_metrics, tuple[Metrics, ...], tick=True, after=("containers",),
