@@ -28,6 +28,10 @@ from textual.strip import Strip
 from tui.messages import Provenance
 
 
+HEADER_KEY = "\x00header"
+"""The header line's place among the cached lines (no row key holds a NUL)."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: ``width`` 0 makes it the flexible column; higher ``drop`` goes first when
@@ -121,7 +125,9 @@ class LiveTable(ScrollView, can_focus=True):
         self._pos: dict[str, int] = {}
         self._version: dict[str, int] = {}
         self._versions_issued = 0
-        self._cache: dict[tuple[object, ...], Strip] = {}
+        self._cache: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        """Each row's last drawn line, by row key, with what it was drawn from (one per row: a
+        line is ~1 KB of Textual objects)."""
         self._layout: tuple[int, tuple[tuple[int, int], ...]] | None = None
         self.cursor_key: str | None = None
         self._base_style: Style | None = None
@@ -167,8 +173,8 @@ class LiveTable(ScrollView, can_focus=True):
         changed_order = order != self._order
         self.rows, self._order = new_rows, order
         self._pos = {k: i for i, k in enumerate(order)}
-        if len(self._cache) > 4 * len(order) + 64:
-            self._cache.clear()
+        for key in self._cache.keys() - new_rows.keys() - {HEADER_KEY}:
+            del self._cache[key]
         if changed_order:
             self.virtual_size = Size(self.size.width, len(order) + self._header_lines)
         if self.cursor_key not in new_rows:
@@ -287,6 +293,10 @@ class LiveTable(ScrollView, can_focus=True):
         if self.show_header:
             self.refresh_lines(0)
 
+    def forget_lines(self) -> None:
+        """Drop the cached lines (the table is out of sight); they are drawn again when shown."""
+        self._cache.clear()
+
     def on_resize(self) -> None:
         self._layout = None
         self._cache.clear()
@@ -367,20 +377,21 @@ class LiveTable(ScrollView, can_focus=True):
             base = self._base_style = self.rich_style
         layout = self._columns_for(width)
         if self.show_header and y == 0:
-            key = ("§header", width, self.focus_column, self.sorted_by)
-            strip = self._cache.get(key)
-            if strip is None:
-                hstyle = base + self.get_component_rich_style("live-table--header")
-                fstyle = self.get_component_rich_style("live-table--focus-column")
-                sort_col, arrow = self.sorted_by
-                labels = []
-                for c in self.columns:
-                    label = Text(c.label, style=fstyle if c.key == self.focus_column and c.label else "")
-                    if c.key == sort_col:
-                        label.append(arrow)
-                    labels.append(label)
-                strip = self._line(labels, layout, width, hstyle)
-                self._cache[key] = strip
+            hk = (width, self.focus_column, self.sorted_by)
+            hit = self._cache.get(HEADER_KEY)
+            if hit is not None and hit[0] == hk:
+                return hit[1]
+            hstyle = base + self.get_component_rich_style("live-table--header")
+            fstyle = self.get_component_rich_style("live-table--focus-column")
+            sort_col, arrow = self.sorted_by
+            labels = []
+            for c in self.columns:
+                label = Text(c.label, style=fstyle if c.key == self.focus_column and c.label else "")
+                if c.key == sort_col:
+                    label.append(arrow)
+                labels.append(label)
+            strip = self._line(labels, layout, width, hstyle)
+            self._cache[HEADER_KEY] = (hk, strip)
             return strip
         row = y - self._header_lines + int(self.scroll_y)
         if not 0 <= row < len(self._order):
@@ -388,13 +399,14 @@ class LiveTable(ScrollView, can_focus=True):
         key = self._order[row]
         on_cursor = key == self.cursor_key
         focused = self.has_focus
-        ck = (key, self._version.get(key, 0), on_cursor, focused and on_cursor, width)
-        strip = self._cache.get(ck)
-        if strip is None:
-            overlay = self.get_component_rich_style(
-                "live-table--cursor" if focused else "live-table--cursor-blurred") if on_cursor else None
-            strip = self._line(self.rows[key], layout, width, base, overlay)
-            self._cache[ck] = strip
+        ck = (self._version.get(key, 0), on_cursor, focused and on_cursor, width)
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == ck:
+            return hit[1]
+        overlay = self.get_component_rich_style(
+            "live-table--cursor" if focused else "live-table--cursor-blurred") if on_cursor else None
+        strip = self._line(self.rows[key], layout, width, base, overlay)
+        self._cache[key] = (ck, strip)
         return strip
 
     def notify_style_update(self) -> None:

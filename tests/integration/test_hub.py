@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tui.backend import docker_api
 from tui.backend.hub import LOCAL_RETRY_S, Hub, HubConfig
 from tui.backend.metrics import IDLE_FULL_S
 from tui.backend.model import FileRequest, Snapshot
@@ -132,6 +133,24 @@ async def test_a_restarted_container_is_read_from_its_new_cgroup(engine, make_co
         gone = await rec.wait_for(lambda s: s.container(c.id) is None)
         await rec.wait_for(lambda s: (r := s.result("metrics")) is not None and r.taken_at > gone.taken_at)
         assert c.id not in held.owners()
+
+
+async def test_names_are_listed_before_every_container_is_inspected(engine, make_container, monkeypatch) -> None:
+    """New containers are inspected a slice at a time (here: one a run, the running ones
+    first); the list shows every name from the first snapshot and fills in PIDs as the runs go."""
+    monkeypatch.setattr(docker_api, "INSPECT_SLICE_S", 0.0)
+    made = [make_container() for _ in range(3)]
+    ids = {c.id for c in made}
+    async with Recorder(hub_for(engine, 0.5)) as rec:
+        first = await rec.wait_for(lambda s: ids <= {c.id for c in s.containers})
+        inspected = [c for c in first.containers if c.detail is not None]
+        assert len(inspected) <= 1 and all(c.state.value == "running" and c.pid.value > 0 for c in inspected)
+        assert sum(first.container(i).detail is None for i in ids) >= 2  # listed, not inspected yet
+        done = await rec.wait_for(lambda s: all((c := s.container(i)) is not None and c.detail is not None
+                                                for i in ids))
+    for c in made:
+        got = done.container(c.id)
+        assert got.pid.value == c.attrs["State"]["Pid"] and got.name.value == c.name
 
 
 async def test_limits_pid_and_state(engine, make_container) -> None:
@@ -440,7 +459,7 @@ async def test_a_host_file_error_is_its_sources_error_not_the_engines(engine, ma
         assert snap.engine is not None
 
 
-async def test_a_local_engine_that_comes_back_is_retried_every_half_second(tmp_path) -> None:
+async def test_a_local_engine_that_comes_back_is_retried_at_a_short_fixed_interval(tmp_path) -> None:
     """A local socket is retried at a fixed short interval (no growing back-off), so an engine
     that comes back is seen within a second of answering."""
     path = str(tmp_path / "docker.sock")

@@ -188,12 +188,15 @@ class HeldFiles:
 
 
 def _close_all(fds: dict[str, int]) -> None:
-    for fd in fds.values():
+    while True:  # popitem: a worker thread may still be reading (at exit)
+        try:
+            _, fd = fds.popitem()
+        except KeyError:
+            return
         try:
             os.close(fd)
         except OSError:
             pass
-    fds.clear()
 
 
 def _read_fd(fd: int, pread: bool = False) -> bytes:

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -356,6 +357,8 @@ def _api(ctx: Context) -> Any:
     return ctx.api
 
 
+INSPECT_SLICE_S = 0.1
+"""Seconds of a run spent inspecting new containers (:func:`collect_containers`)."""
 RELIST_S = 30.0
 """The list is read again this often even without events: a safety net, since every change it
 shows arrives as an event (and a reconnected event stream re-reads everything). At 200
@@ -366,7 +369,12 @@ containers one list costs the engine 21 ms of CPU (measured, Docker 20.10), so a
 def collect_containers(ctx: Context, state: SourceState) -> tuple[Container, ...]:
     """Every container: one ``api.containers(all=True)``, and ``inspect`` only for containers
     that are new or that an event touched (the translated inspect is cached in ``state``). A
-    container equal to the last run's is that same object, so panes tell "unchanged" by identity."""
+    container equal to the last run's is that same object, so panes tell "unchanged" by identity.
+
+    New containers are inspected for at most ``INSPECT_SLICE_S`` a run (the running ones
+    first), and the source runs again at once for the rest: at start-up or when
+    the engine comes back with 200 containers, every name is on screen after one slice instead
+    of after 200 inspects (~0.35 s of CPU here), their PIDs and figures following."""
     api = _api(ctx)
     items = api.containers(all=True)
     inspect: dict[str, dict[str, Any]] = state.cache.setdefault("inspect", {})
@@ -375,16 +383,23 @@ def collect_containers(ctx: Context, state: SourceState) -> tuple[Container, ...
     for gone in [cid for cid in inspect if cid not in ids]:
         del inspect[gone]
         details.pop(gone, None)
+    touched = [it for it in items if it["Id"] in ctx.touched or ALL in ctx.touched]
+    seen = {it["Id"] for it in touched}
+    new = sorted((it for it in items if it["Id"] not in inspect and it["Id"] not in seen),
+                 key=lambda it: it.get("State") != "running")
     fresh = set()
-    for it in items:
+    deadline = time.monotonic() + INSPECT_SLICE_S
+    for n, it in enumerate(touched + new):
+        if n > len(touched) and time.monotonic() > deadline:  # one new container a run at least
+            state.next_in = 0.0  # the rest in the next run, right away; the list shows them meanwhile
+            break
         cid = it["Id"]
-        if cid in ctx.touched or ALL in ctx.touched or cid not in inspect:
-            try:
-                inspect[cid] = api.inspect_container(cid)
-                details[cid] = detail_from_inspect(inspect[cid])
-                fresh.add(cid)
-            except docker.errors.NotFound:  # removed between the list and the inspect
-                continue
+        try:
+            inspect[cid] = api.inspect_container(cid)
+            details[cid] = detail_from_inspect(inspect[cid])
+            fresh.add(cid)
+        except docker.errors.NotFound:  # removed between the list and the inspect
+            continue
     last: dict[str, Container] = state.cache.get("last", {})
     out = []
     for it in items:

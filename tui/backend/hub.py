@@ -31,7 +31,7 @@ from .producers import Watches, in_thread
 from .sources import SOURCES
 
 ENGINE = "engine"
-LOCAL_RETRY_S = 0.5
+LOCAL_RETRY_S = 0.2
 BACKOFF_MAX_S = 30.0
 RETRY_BASE_S = 5.0
 """A failed run is retried after at most this (then twice as long each time, up to
