@@ -18,6 +18,7 @@ from typing import Any
 
 import docker
 from docker.context import ContextAPI
+from docker.transport import UnixHTTPAdapter
 from docker.utils import kwargs_from_env
 
 from .collect import ALL, Context, SourceState, Unavailable
@@ -53,8 +54,26 @@ def connect(environ: dict[str, str] | None = None) -> docker.DockerClient:
     """Connect to the engine the way the docker CLI would; raises when nothing answers."""
     env = dict(os.environ if environ is None else environ)
     client = docker.from_env(environment=env, timeout=API_TIMEOUT_S)
+    old = client.api.adapters.get("http+docker://")
+    if isinstance(old, UnixHTTPAdapter):
+        client.api.mount("http+docker://", _OnePoolAdapter("http+unix://" + old.socket_path, old.timeout,
+                                                           max_pool_size=old.max_pool_size))
+        old.close()
     client.api.ping()
     return client
+
+
+class _OnePoolAdapter(UnixHTTPAdapter):
+    """The SDK's unix-socket adapter with one connection pool for every request.
+
+    The SDK keys its pools by request URL, and every container's inspect is a URL of its own:
+    each new container cost a new connection, and the last 25 pools kept theirs open (the app's
+    open sockets to the engine rose and fell with the containers it had inspected; its
+    ``num_pools`` argument is ignored for unix sockets). One pool reuses its connections for
+    every URL, as ``requests`` does per host."""
+
+    def get_connection(self, url: str, proxies: Any = None) -> Any:
+        return super().get_connection("http+docker://localhost", proxies)
 
 
 def how_to_start(endpoint: str) -> str:
