@@ -153,6 +153,31 @@ async def test_names_are_listed_before_every_container_is_inspected(engine, make
         assert got.pid.value == c.attrs["State"]["Pid"] and got.name.value == c.name
 
 
+def open_sockets() -> int:
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:  # closed meanwhile
+            pass
+    return n
+
+
+def test_inspecting_many_containers_reuses_one_connection(engine, make_container) -> None:
+    """The SDK keys its unix-socket pools by URL: without one shared pool every inspected
+    container left a connection to the engine open (up to 25)."""
+    made = [make_container() for _ in range(6)]
+    client = docker_api.connect(engine.env)
+    try:
+        client.api.ping()
+        before = open_sockets()
+        for c in made:
+            assert client.api.inspect_container(c.id)["Id"] == c.id
+        assert open_sockets() == before
+    finally:
+        client.close()
+
+
 async def test_limits_pid_and_state(engine, make_container) -> None:
     c = make_container(mem_limit="64m", nano_cpus=1_500_000_000, pids_limit=50, cpu_shares=512)
     async with Recorder(hub_for(engine, 0.5)) as rec:
