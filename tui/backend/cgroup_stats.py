@@ -103,14 +103,9 @@ def read_file(path: str | None) -> bytes | None:
     files hand out their whole content in one read when the buffer is large enough, so a short
     read ends the loop without a further syscall to see EOF.
     """
-    if path is None:
+    fd = _open(path)
+    if fd is None:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno in _GONE_ERRNOS:
-            return None
-        raise
     try:
         return _read_fd(fd)
     except OSError as exc:
@@ -119,6 +114,18 @@ def read_file(path: str | None) -> bytes | None:
         raise
     finally:
         os.close(fd)
+
+
+def _open(path: str | None) -> int | None:
+    """A read-only fd for ``path``, or None when it (or its cgroup) no longer exists."""
+    if path is None:
+        return None
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno in _GONE_ERRNOS:
+            return None
+        raise
 
 
 class HeldFiles:
@@ -157,12 +164,9 @@ class HeldFiles:
                 self._close(path)
         if len(self._fds) >= self.limit:
             return read_file(path)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError as exc:
-            if exc.errno in _GONE_ERRNOS:
-                return None
-            raise
+        fd = _open(path)
+        if fd is None:
+            return None
         self._fds[path] = fd
         self._owned.setdefault(owner, set()).add(path)
         try:
