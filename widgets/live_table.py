@@ -170,11 +170,10 @@ class LiveTable(ScrollView, can_focus=True):
                 changed.append(key)
         for key in self._version.keys() - new_rows.keys():
             del self._version[key]
+            self._cache.pop(key, None)
         changed_order = order != self._order
         self.rows, self._order = new_rows, order
         self._pos = {k: i for i, k in enumerate(order)}
-        for key in self._cache.keys() - new_rows.keys() - {HEADER_KEY}:
-            del self._cache[key]
         if changed_order:
             self.virtual_size = Size(self.size.width, len(order) + self._header_lines)
         if self.cursor_key not in new_rows:

@@ -292,6 +292,11 @@ def cpu_file(paths: HostPaths, cg: ContainerCgroup) -> str | None:
     return _plan(paths, cg).cpu
 
 
+def sample_sources(paths: HostPaths, cg: ContainerCgroup) -> FrozenMap[str]:
+    """The shell command behind each field of :func:`read_cgroup_sample`."""
+    return _plan(paths, cg).sources
+
+
 def parse_cpu_ns(data: bytes | None, version: int) -> int | None:
     """CPU time in ns from the content of :func:`cpu_file`."""
     if version == 1:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .cgroup_stats import (HeldFiles, cpu_file, cpu_percent, effective_memory_limit, memory_used, parse_cpu_ns,
-                           read_cgroup_sample, read_file)
+                           read_cgroup_sample, read_file, sample_sources)
 from .cgroups import ContainerCgroup, cgroup_mounts, locate_container_cgroup, no_cgroup_reason
 from .collect import Context, SourceState
 from .model import Container, Metrics, Sourced
@@ -63,7 +63,7 @@ def collect_metrics(ctx: Context, state: SourceState) -> tuple[Metrics, ...]:
             held.drop(cid)
             t = None
         if t is None or t.cg is None:  # not found yet (a container just started): looked for again
-            t = tracked[cid] = _track(ctx, cache, c)
+            t = tracked[cid] = _track(ctx, cache, c, online)
         m = t.last
         if full or m is None or m.cpu_percent.value is None:
             m = t.last = _sample(ctx, cache, held, t, sys_ns, online, now)
@@ -107,7 +107,7 @@ class _Tracked:
         return (now + self.phase) // IDLE_FULL_S != (self.read_at + self.phase) // IDLE_FULL_S
 
 
-def _track(ctx: Context, cache: dict[str, Any], c: Container) -> _Tracked:
+def _track(ctx: Context, cache: dict[str, Any], c: Container, online: int) -> _Tracked:
     pid = c.pid.value
     driver = ctx.engine.cgroup_driver.value if ctx.engine else ""
     cg = locate_container_cgroup(ctx.paths, cache["mounts"], pid, c.id, driver,
@@ -115,7 +115,13 @@ def _track(ctx: Context, cache: dict[str, Any], c: Container) -> _Tracked:
     if cg is None:
         return _Tracked(c.id, pid, None, error=no_cgroup_reason(driver, pid))
     dirs = dict(cg.dirs)
+    src = sample_sources(ctx.paths, cg)
     return _Tracked(c.id, pid, cg, cpu_path=cpu_file(ctx.paths, cg),
+                    cpu_src=(f"{src.get('cpu_total_ns', '')} ; head -1 /proc/stat  (Δcontainer / Δsystem"
+                             f" × {online} CPUs × 100, as docker stats)"),
+                    mem_src=(f"{src.get('mem_usage', '')} ; {src.get('mem_inactive_file', '')}"
+                             "  (usage − inactive_file, as docker stats)"),
+                    lim_src=src.get("mem_limit", ""),
                     phase=zlib.crc32(c.id.encode()) % 1000 / 1000 * IDLE_FULL_S,
                     cgroup_dir=dirs.get("memory") or dirs.get("") or next(iter(dirs.values()), ""))
 
@@ -134,13 +140,6 @@ def _sample(ctx: Context, cache: dict[str, Any], held: HeldFiles, t: _Tracked, s
             return last if last.cpu_percent.value == 0.0 else replace(last, cpu_percent=Sourced(0.0, last.cpu_percent.source))
     t.read_at = now
     s = read_cgroup_sample(ctx.paths, cg, lambda path: held.read(path, t.cid) if path == t.cpu_path else read_file(path))
-    if not t.cpu_src:
-        src = dict(s.sources)
-        t.cpu_src = (f"{src.get('cpu_total_ns', '')} ; head -1 /proc/stat  (Δcontainer / Δsystem"
-                     f" × {online} CPUs × 100, as docker stats)")
-        t.mem_src = (f"{src.get('mem_usage', '')} ; {src.get('mem_inactive_file', '')}"
-                     "  (usage − inactive_file, as docker stats)")
-        t.lim_src = src.get("mem_limit", "")
     cpu = None
     if s.cpu_total_ns is not None:
         cur = (s.cpu_total_ns, sys_ns)
