@@ -169,6 +169,19 @@ async def test_a_new_value_is_published_at_once_a_repeated_one_once_an_interval(
         await until(lambda: snaps[-1].value("fast") == 2, timeout=2.0, what="the new value, long before the interval")
 
 
+async def test_sources_due_on_one_tick_make_one_snapshot() -> None:
+    """Sources of one period run on a shared grid, and news waits for the sources still
+    running: the UI redraws once a tick, not once per source."""
+    quick, slow = Probe("quick"), Probe("slow", work_s=0.01)
+    hub = hub_of(source(quick, tick=True), source(slow, tick=True), interval=0.2)
+    async with running(hub) as snaps:
+        await until(lambda: quick.runs >= 3 and slow.runs >= 3, what="three ticks")
+        published, runs = len(snaps), quick.runs
+        await until(lambda: quick.runs >= runs + 10, what="ten more ticks")
+        assert len(snaps) - published <= 12  # both change every tick: two snapshots a tick before
+        assert abs(snaps[-1].value("quick") - snaps[-1].value("slow")) <= 1  # published together
+
+
 async def test_a_source_runs_only_while_a_visible_pane_needs_it() -> None:
     shown, clock = Probe("shown"), Probe("clock")
     hub = hub_of(source(shown, tick=True, always=False), source(clock, tick=True))
