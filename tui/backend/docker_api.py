@@ -393,9 +393,13 @@ def collect_containers(ctx: Context, state: SourceState) -> tuple[Container, ...
     New containers are inspected for at most ``INSPECT_SLICE_S`` a run (the running ones
     first), and the source runs again at once for the rest: at start-up or when
     the engine comes back with 200 containers, every name is on screen after one slice instead
-    of after 200 inspects (~0.35 s of CPU here), their PIDs and figures following."""
+    of after 200 inspects (~0.35 s of CPU here), their PIDs and figures following. Those
+    follow-up runs reuse the list they continue (one list of 200 costs the engine 25 ms), unless
+    an event came in between."""
     api = _api(ctx)
-    items = api.containers(all=True)
+    items = state.cache.pop("unfinished", None)
+    if items is None or ctx.touched:
+        items = api.containers(all=True)
     inspect: dict[str, dict[str, Any]] = state.cache.setdefault("inspect", {})
     details: dict[str, ContainerDetail] = state.cache.setdefault("details", {})
     ids = {it["Id"] for it in items}
@@ -411,6 +415,7 @@ def collect_containers(ctx: Context, state: SourceState) -> tuple[Container, ...
     for n, it in enumerate(touched + new):
         if n > len(touched) and time.monotonic() > deadline:  # one new container a run at least
             state.next_in = 0.0  # the rest in the next run, right away; the list shows them meanwhile
+            state.cache["unfinished"] = items
             break
         cid = it["Id"]
         try:
