@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tui.backend import docker_api
+from tui.backend import hub as hub_module
 from tui.backend.collect import Context, SourceState
 from tui.backend.hub import LOCAL_RETRY_S, Hub, HubConfig
 from tui.backend.metrics import IDLE_FULL_S
@@ -138,8 +139,10 @@ async def test_a_restarted_container_is_read_from_its_new_cgroup(engine, make_co
 
 async def test_names_are_listed_before_every_container_is_inspected(engine, make_container, monkeypatch) -> None:
     """New containers are inspected a slice at a time (here: one a run, the running ones
-    first); the list shows every name from the first snapshot and fills in PIDs as the runs go."""
+    first); the list shows every name from the first snapshot and fills in PIDs as the runs go.
+    (No publish hold: at one inspect a run, 50 ms would cover several runs.)"""
     monkeypatch.setattr(docker_api, "INSPECT_SLICE_S", 0.0)
+    monkeypatch.setattr(hub_module, "PUBLISH_HOLD_S", 0.0)
     made = [make_container() for _ in range(3)]
     ids = {c.id for c in made}
     async with Recorder(hub_for(engine, 0.5)) as rec:
