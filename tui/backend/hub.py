@@ -306,8 +306,8 @@ class Hub:
             slot.next_at = now + min(base * 2 ** (slot.failures - 1), BACKOFF_MAX_S)
         elif slot.state.next_in is not None:
             slot.next_at = now + slot.state.next_in
-        elif period is not None:  # on a grid, so that sources of one period run (and publish) together
-            slot.next_at = (math.floor(now / period) + 1) * period
+        elif period is not None:
+            slot.next_at = self._next_run(slot, period, now)
         else:
             slot.next_at = math.inf
         news = prev is None or result.error != prev.error or result.unavailable != prev.unavailable
@@ -323,6 +323,17 @@ class Hub:
                 if s.name in other.source.after:
                     other.due = True
         return news
+
+    def _next_run(self, slot: _Slot, period: float, now: float) -> float:
+        """When a periodic source runs next: a period after its last start, moved to the nearest
+        refresh tick (a multiple of the interval) and after ``now``. Sources then run, and
+        publish, together: one redraw a tick instead of one per source. A source faster than
+        the interval keeps its own pace."""
+        tick = self.config.interval
+        if period < tick:
+            return now + period
+        at = round((slot.launched_at + period) / tick) * tick
+        return at if at > now else (math.floor(now / tick) + 1) * tick
 
     # ------------------------------------------------------------ engine, events
 
