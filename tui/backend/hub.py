@@ -107,7 +107,6 @@ class Hub:
         self._publish: Callable[[Snapshot], None] | None = None
         self._publish_at: asyncio.TimerHandle | None = None
         self._published_at = -math.inf
-        self._news_waiting = False
         self._held = False
         self._stopped = False
         self._watches = Watches()
@@ -262,8 +261,7 @@ class Hub:
         for fut in waiters:
             if not fut.done():
                 fut.set_result(result)
-        self._news_waiting = self._news_waiting or news
-        if self._news_waiting or (self._held and not self._busy()):  # at once, or with the last running
+        if news or (self._held and not self._busy()):  # at once, or with the last source running
             self._publish_soon()
         else:  # same value again: shown with the next publish, at the latest one interval on
             self._publish_soon(self._published_at + self.config.interval - time.monotonic())
@@ -437,7 +435,6 @@ class Hub:
             return
         self._held = False
         self._published_at = time.monotonic()
-        self._news_waiting = False
         if self._publish is not None and not self._stopped and self._slots[ENGINE].result is not None:
             self._publish(self.snapshot())
 
