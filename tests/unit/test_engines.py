@@ -73,3 +73,26 @@ def test_version_names_the_app_and_the_sdk(capsys) -> None:
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("internals-tui ") and "docker SDK (python) " in out and "default API " in out
+
+
+def test_one_container_with_a_lost_process_does_not_make_the_engine_remote(tmp_path) -> None:
+    """Podman says ``running`` for a container whose conmon was killed, with a PID that is gone;
+    a container may also exit between the list and the probe. Another running container whose
+    cgroup names it proves the engine local; with only such containers it is API-only."""
+    proc = tmp_path / "proc"
+    cid = "1a288c7f6fc4" + "1" * 52
+    (proc / "4242").mkdir(parents=True)
+    (proc / "4242" / "cgroup").write_text(f"12:pids:/libpod_parent/libpod-{cid}\n0::/\n")
+    paths = HostPaths(proc=str(proc))
+    podman = engine_from_api("unix:///run/podman/podman.sock", PODMAN_VERSION,
+                             {"Driver": "overlay", "CgroupDriver": "cgroupfs", "CgroupVersion": "1",
+                              "DockerRootDir": "/var/lib/containers/storage"})
+    lost = ("4be0c5f4c1ef" + "2" * 52, 999999)
+    host = probe_engine_access(paths, HOST, podman.endpoint, podman, [lost, (cid, 4242)])
+    assert host.local and host.local_reason == ""
+    only_lost = probe_engine_access(paths, HOST, podman.endpoint, podman, [lost, ("9" * 64, 999998)])
+    assert not only_lost.local and only_lost.local_reason.startswith("/proc/999999 not found")
+    stored = tmp_path / "var/lib/containers/storage/overlay-containers" / lost[0]
+    stored.mkdir(parents=True)
+    paths = HostPaths(proc=str(proc), docker=str(tmp_path / "var/lib/containers/storage"))
+    assert probe_engine_access(paths, HOST, podman.endpoint, podman, [lost]).local

@@ -54,12 +54,30 @@ def probe_host(paths: HostPaths, euid: int | None = None) -> HostInfo:
                     cgroup_controllers=controllers)
 
 
+ACCESS_PROBES = 3
+"""Running containers looked at before calling the engine API-only: one may have just exited,
+or be one whose process the engine lost (Podman keeps saying ``running`` after its conmon died)."""
+
+
+def _stored_here(paths: HostPaths, engine: EngineInfo, cids: list[str]) -> bool:
+    """Whether the engine keeps these containers' directories on this host (Docker's
+    ``containers/<id>``, Podman's ``overlay-containers/<id>`` under ``DockerRootDir``): local
+    after all, when every PID probed is gone."""
+    root = engine.docker_root_dir.value
+    if not root:
+        return False
+    return any(os.path.isdir(paths.in_docker_root(f"{root}/{sub}/{cid}", root))
+               for cid in cids for sub in ("containers", "overlay-containers"))
+
+
 def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine: EngineInfo,
                         running: list[tuple[str, int]]) -> HostInfo:
-    """Decide local vs API-only and what this user may read, from one running container.
+    """Decide local vs API-only and what this user may read, from the running containers.
 
-    The engine is local only if ``/proc/<Pid>/cgroup`` of a running container exists here and
-    names the container ID; with no running container, a local unix socket counts as local.
+    The engine is local if ``/proc/<Pid>/cgroup`` of a running container exists here and names
+    the container ID: one such container is proof. It is API-only when none of the first
+    ``ACCESS_PROBES`` does, unless none of their PIDs exists and their directories are on this
+    host (processes the engine lost); with no running container, a local unix socket is local.
     Rootless Docker on cgroup v1 (cgroup driver ``none``) gives containers no cgroup of their
     own, so there the PID existing here is the test: its ``State.Pid`` is a host PID.
     """
@@ -70,21 +88,28 @@ def probe_engine_access(paths: HostPaths, host: HostInfo, endpoint: str, engine:
     elif not endpoint_is_local_socket(endpoint):
         local, reason = False, f"remote endpoint {endpoint}"
     can_ns = host.root
-    for cid, pid in running[:1]:
+    seen, lost = "", []
+    for cid, pid in running[:ACCESS_PROBES] if local else ():
         try:
             lines = read_proc_cgroup(paths, pid)
-            if not no_cgroups and not any(cid in p for _, _, p in lines):
-                local, reason = False, f"/proc/{pid}/cgroup does not name container {cid[:12]}"
         except OSError:
-            local, reason = False, f"/proc/{pid} not found: the engine's PID namespace is not ours"
-        if local:
-            try:
-                os.readlink(f"{paths.proc}/{pid}/ns/net")
-                can_ns = True
-            except PermissionError:
-                can_ns = False
-            except OSError:
-                pass
+            seen = seen or f"/proc/{pid} not found: the engine's PID namespace is not ours"
+            lost.append(cid)
+            continue
+        if not no_cgroups and not any(cid in p for _, _, p in lines):
+            seen = seen or f"/proc/{pid}/cgroup does not name container {cid[:12]}"
+            continue
+        seen = ""
+        try:
+            os.readlink(f"{paths.proc}/{pid}/ns/net")
+            can_ns = True
+        except PermissionError:
+            can_ns = False
+        except OSError:
+            pass
+        break
+    if seen and not (len(lost) == len(running[:ACCESS_PROBES]) and _stored_here(paths, engine, lost)):
+        local, reason = False, seen
     return HostInfo(root=host.root, cgroup_mode=host.cgroup_mode, uid=host.uid, local=local,
                     local_reason=reason, can_read_namespaces=can_ns and local, proc_cgroups=host.proc_cgroups,
                     cgroup_controllers=host.cgroup_controllers)
