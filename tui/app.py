@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
+from tui.acting import ActionsMixin
 from tui.backend.model import Snapshot, SourceResult
 from tui.messages import Ask, ContainerSelected, OpenView, Provenance, ShowPath, SnapshotReady
 from widgets.containers import ContainerList
@@ -78,11 +79,11 @@ DIM_FACTOR = 0.65
 """Dim text is drawn at 65 % of the way from the background to its colour (terminals' own faint
 is often ~50 %, under WCAG AA on dark themes)."""
 MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_sort", "freeze", "tab",
-                                 "cycle_tab", "back", "pane_key", "swap_layout"})
+                                 "cycle_tab", "back", "pane_key", "swap_layout", "actions_menu"})
 """Actions on the main screen's list and tabs: never taken by keys typed in another screen."""
 
 
-class InternalsApp(App[None]):
+class InternalsApp(ActionsMixin, App[None]):
     """The full-screen app."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"
@@ -92,8 +93,6 @@ class InternalsApp(App[None]):
     """A zoomed pane keeps the header and the footer (its values' sources)."""
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (130, "-wide")]
     """Below 130 columns the list sits above the tabs instead of beside them."""
-    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
-    """Actions that change a container; refused with ``--read-only``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_or_close", "Quit", id="quit", tooltip="Quit; in a view, a file or help: close it"),
@@ -111,6 +110,8 @@ class InternalsApp(App[None]):
         Binding("escape", "back", "Back to the list", id="back", show=False),
         Binding("z", "zoom", "Zoom pane", id="zoom", show=False),
         Binding("L", "swap_layout", "Larger list", id="swap-layout", show=False),
+        Binding("x", "actions_menu", "Actions", id="actions",
+                tooltip="Start, stop, restart, pause, kill, exec, rename or remove the selected container"),
     ]
 
     def __init__(self, backend: Backend, config: Config | None = None) -> None:
@@ -329,8 +330,6 @@ class InternalsApp(App[None]):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.WRITE_ACTIONS and self.config.read_only:
-            return False
         if action in MAIN_SCREEN_ACTIONS and self.screen is not self.screen_stack[0]:
             return False  # a view, a file or help on top owns the keys
         if action == "pane_key":
@@ -427,6 +426,7 @@ class InternalsApp(App[None]):
             yield SystemCommand(f"{p.TITLE} {kind}", f"{p.SUMMARY} ({p.KEY})", go)
             for cmd in p.COMMANDS:
                 yield SystemCommand(cmd.title, cmd.help, partial(self.action_pane_key, p.PANE_ID, cmd.action))
+        yield from self.container_commands()
         for im in self.snapshot.images if self.snapshot is not None else ():
             name = ", ".join(im.tags) or im.id.removeprefix("sha256:")[:12]
             yield SystemCommand(f"Image {name}", "its config, layers and history, the containers using it",

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from tui.backend.model import Snapshot, SourceResult
+from tui.backend.model.actions import Action
 
 
 class SnapshotReady(Message):
@@ -69,3 +70,14 @@ class ShowPath(Message):
         super().__init__()
         self.pane = pane
         self.path = path
+
+
+class DoAction(Message):
+    """Ask the engine for a change (a container action, a prune, ``docker cp``): the app asks
+    the user to confirm it, naming what changes and listing ``detail`` (what a prune removes),
+    unless the app runs ``--read-only``, where it says why nothing happens."""
+
+    def __init__(self, action: Action, detail: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.action = action
+        self.detail = detail

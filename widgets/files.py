@@ -21,8 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from tui.backend.model import Snapshot
+from tui.backend.model.actions import Action
 from tui.backend.model.fs import FilePreview, FilesRequest, FilesView, FsEntry
-from tui.messages import Ask
+from tui.messages import Ask, DoAction
 from widgets.file_rows import CHANGE_STYLE, KINDS, Filter, TreeRows, layer_rows, meta_rows, short_layer
 from widgets.format import human_bytes, set_border, text
 from widgets.live_table import Column, LiveTable
@@ -55,6 +56,7 @@ class FilesPane(Vertical, Pane):
             ("l", "per layer: each layer's own diff and wasted space; enter on one lists it / the tree"),
             ("/", "filter the names in the cursor's directory (the paths in the changes / a layer's list)"),
             ("f", "show one status: added, modified, deleted, unmodified, all (like dive)"),
+            ("y", "copy the entry under the cursor out to a host path (docker cp), after a confirmation"),
             ("esc", "clear the filters"))
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter here", show=False),
@@ -65,7 +67,9 @@ class FilesPane(Vertical, Pane):
                 PaneCommand("Files: per layer", "Each layer's own diff, its size and wasted space, like dive (l)",
                             "toggle_layers", "l"),
                 PaneCommand("Files: filter by status", "Only added, modified, deleted or unmodified entries (f)",
-                            "cycle_kind", "f"))
+                            "cycle_kind", "f"),
+                PaneCommand("Files: copy out (docker cp)", "Copy the entry under the cursor to a host path (y)",
+                            "copy_out", "y"))
 
     DEFAULT_CSS = """
     FilesPane #fs-notes { height: auto; max-height: 3; color: $warning; }
@@ -220,6 +224,17 @@ class FilesPane(Vertical, Pane):
         if not event.value.strip():
             event.input.display = False
         self.table.focus()
+
+    def action_copy_out(self) -> None:
+        """``y``: ``docker cp`` of the entry under the cursor (the app asks where, and confirms)."""
+        table_id = {"tree": "#fs-tree", "changes": "#fs-changes"}.get(self.mode)
+        t = self.query_one(table_id, LiveTable) if table_id else None
+        path = t.ordered_keys[t.cursor_row] if t is not None and t.row_count else ""
+        if not self._cid or not path.startswith("/"):
+            self.app.notify("put the cursor on a file or directory of the tree or the changes first",
+                            severity="warning")
+            return
+        self.post_message(DoAction(Action("cp", self._cid, "", path)))
 
     def action_cycle_kind(self) -> None:
         """``f``: only one status (dive's added / modified / removed / unmodified filters)."""

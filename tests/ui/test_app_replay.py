@@ -8,16 +8,14 @@ No engine is needed: the snapshot was recorded on a real engine and holds contai
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette
 
-import tui.app
 from tui.app import Config, InternalsApp, make_app
 from tui.backend.model import Snapshot
 from tui.backend.replay import ReplayBackend
+from widgets.confirm import ChoiceScreen
 from widgets.events import EventsPane
 from widgets.live_table import LiveTable
 from widgets.help import HelpScreen
@@ -191,39 +189,28 @@ async def test_command_palette_jumps_to_container(lab_snapshot, wait_for) -> Non
         assert not isinstance(app.screen, CommandPalette)
 
 
-class _WriteApp(InternalsApp):
-    """The app with one pretend write action bound to ``x``."""
-
-    # InternalsApp.CSS_PATH is relative ("app.tcss"), and Textual resolves a relative CSS_PATH
-    # against the file of the *subclass*: point it back at the app's stylesheet.
-    CSS_PATH = str(Path(tui.app.__file__).with_name("app.tcss"))
-    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"dummy"})
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "dummy", "Dummy write")]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.dummy_runs = 0
-
-    def action_dummy(self) -> None:
-        self.dummy_runs += 1
-
-
-async def test_read_only_refuses_write_actions(lab_snapshot, wait_for) -> None:
-    """``check_action`` refuses a WRITE_ACTIONS action with ``--read-only`` (key and run_action)."""
-    for read_only, expected in ((True, 0), (False, 2)):
-        app = _WriteApp(ReplayBackend([lab_snapshot]), Config(read_only=read_only))
+async def test_read_only_says_why_and_offers_no_action(lab_snapshot, wait_for) -> None:
+    """``x`` opens the selected container's actions; with ``--read-only`` it says why nothing
+    opens, and the palette offers none."""
+    for read_only in (True, False):
+        app = replay_app(lab_snapshot, read_only=read_only)
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot, app, wait_for)
-            assert app.check_action("dummy", ()) is (not read_only)
-            assert app.check_action("help", ()) is True  # other actions are unaffected
             await pilot.press("x")
             await pilot.pause()
-            await app.run_action("dummy")
-            await pilot.pause()
-            assert app.dummy_runs == expected, f"read_only={read_only}"
             if read_only:
+                assert app.screen is app.screen_stack[0]
+                assert any("--read-only" in str(n.message) for n in app._notifications)
+                assert not [c for c in app.get_system_commands(app.screen) if c.title.startswith("Container ")]
                 await pilot.press("question_mark")  # a read action still works
                 await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+            else:
+                assert isinstance(app.screen, ChoiceScreen)
+                verbs = [v for v, _ in app.screen.options]
+                assert verbs[0] == "stop" and "exec" in verbs and "start" not in verbs  # web is running
+                await pilot.press("escape")
+                assert app.screen is app.screen_stack[0]
+                assert [c.title for c in app.get_system_commands(app.screen) if c.title.startswith("Container ")]
 
 
 async def test_filter_box_takes_letters_that_are_app_keys(lab_snapshot, wait_for) -> None:

@@ -8,11 +8,12 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 from __future__ import annotations
 
 from . import (
-    cgroup_detail, cgroup_tree, docker_api, files, fsview, layers, metrics, namespaces, network, network_host, probe,
-    processes, upper_watch,
+    actions, cgroup_detail, cgroup_tree, docker_api, files, fsview, layers, metrics, namespaces, network, network_host,
+    probe, processes, upper_watch,
 )
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
+from .model.actions import ActionResult
 from .model.cg import CgroupView, HostCgroups
 from .model.fs import FilesView
 from .model.layers import ImageDetail, LayerStack
@@ -57,6 +58,7 @@ SOURCES: tuple[Source, ...] = (
     Source("files", fsview.collect_files, FilesView, every=fsview.EVERY_S, scope="selected",
            events=docker_api.CONTAINER_EVENTS, after=("layers",), needs_local=True, watch=upper_watch.UpperWatch),
     Source("image", layers.collect_image, ImageDetail, on_demand=True, needs_local=True),
+    Source("action", actions.run_action, ActionResult, on_demand=True),
     Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
            needs_engine=False, samples=2),
 )
