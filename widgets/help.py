@@ -38,6 +38,8 @@ APP_KEYS: tuple[Section, ...] = (
         ("s / S", "next sort column / reverse the sort (▲/▼ marks the column)"),
         ("Z", "freeze the order of the rows (again: live order)"),
         ("enter", "into the active tab (esc comes back)"),
+        ("x", "actions on the selected container: start, stop, restart, pause, kill, exec, rename, remove "
+              "(each confirmed; off with --read-only)"),
     )),
 )
 
@@ -53,6 +55,7 @@ APP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Show and copy the source", "The footer's whole command (c)", "show_source"),
     ("Refresh now", "Poll the engine now (ctrl+r)", "refresh"),
     ("Zoom pane", "Show the focused pane full screen (z)", "zoom"),
+    ("Container actions", "Start, stop, restart, pause, kill, exec, rename, remove (x)", "actions_menu"),
 )
 """The app's own palette entries: (title, help, action); panes add theirs from the registry."""
 
