@@ -14,6 +14,7 @@ from widgets.host_network import HostNetworkView
 from widgets.host_namespaces import HostNamespacesView
 from widgets.host_processes import HostProcessesView
 from widgets.layers import LayersPane
+from widgets.logs import LogsPane
 from widgets.overview import OverviewPane
 from widgets.namespaces import NamespacesPane
 from widgets.network import NetworkPane
@@ -22,7 +23,7 @@ from widgets.processes import ProcessesPane
 
 TAB_KEYS: dict[str, str] = {
     "overview": "1", "processes": "2", "namespaces": "3", "cgroups": "4",
-    "network": "5", "layers": "6", "files": "7", "events": "8",
+    "network": "5", "layers": "6", "files": "7", "events": "8", "logs": "9",
 }
 
 PANES: tuple[type[Pane], ...] = (
@@ -34,6 +35,7 @@ PANES: tuple[type[Pane], ...] = (
     LayersPane,
     FilesPane,
     EventsPane,
+    LogsPane,
     EngineView,
     HostProcessesView,
     HostNamespacesView,

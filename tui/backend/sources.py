@@ -8,8 +8,8 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 from __future__ import annotations
 
 from . import (
-    actions, cgroup_detail, cgroup_tree, docker_api, files, fsview, layers, metrics, namespaces, network, network_host,
-    probe, processes, upper_watch,
+    actions, cgroup_detail, cgroup_tree, docker_api, files, fsview, layers, logs, metrics, namespaces, network,
+    network_host, probe, processes, upper_watch,
 )
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
@@ -17,6 +17,7 @@ from .model.actions import ActionResult
 from .model.cg import CgroupView, HostCgroups
 from .model.fs import FilesView
 from .model.layers import ImageDetail, LayerStack
+from .model.logs import LogView
 from .model.net import HostNetwork, NetView
 from .model.ns import HostNamespaces, NamespaceSet
 from .model.procs import HostProcesses, ProcDetail, ProcessTree
@@ -59,6 +60,8 @@ SOURCES: tuple[Source, ...] = (
            events=docker_api.CONTAINER_EVENTS, after=("layers",), needs_local=True, watch=upper_watch.UpperWatch),
     Source("image", layers.collect_image, ImageDetail, on_demand=True, needs_local=True),
     Source("action", actions.run_action, ActionResult, on_demand=True),
+    Source("logs", logs.collect_logs, LogView, tick=True, scope="selected", events=docker_api.CONTAINER_EVENTS,
+           after=("containers",)),
     Source("host_cgroups", cgroup_tree.collect_host_cgroups, HostCgroups, tick=True, after=("containers",),
            needs_engine=False, samples=2),
 )
