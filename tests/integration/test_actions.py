@@ -15,7 +15,7 @@ from tui.backend.collect import Context, SourceState, Unavailable
 from tui.backend.model.actions import Action, ActionResult
 from tui.backend.procfs import HostPaths
 
-from conftest import Engine
+from conftest import TEST_IMAGE as IMAGE, Engine
 
 
 def act(engine: Engine, action: Action) -> ActionResult:
@@ -43,6 +43,26 @@ def test_stop_start_pause_restart_kill(engine, make_container) -> None:
     r = act(engine, Action("kill", c.id, name, "SIGKILL"))
     assert r.ok and r.message == f"sent SIGKILL to {name}" and state(c) == "exited"
     assert c.attrs["State"]["ExitCode"] == 137
+
+
+def test_run_like_the_walkthrough_from_a_local_image(engine, docker_client) -> None:
+    """``docker run --name NAME -dit --memory=256m --cpus=2 IMAGE``: an imported image has no
+    command, so it runs ``sh``; an image that is not here is not pulled."""
+    name = f"itui-pilot-run-{os.getpid()}"
+    try:
+        r = act(engine, Action("run", "", name, IMAGE))
+        assert r.ok, r.message
+        c = docker_client.containers.get(name)
+        assert c.status == "running" and c.attrs["Config"]["Tty"] and c.attrs["Config"]["Cmd"] == ["sh"]
+        assert c.attrs["HostConfig"]["Memory"] == 256 * 1024 ** 2 and c.attrs["HostConfig"]["NanoCpus"] == 2 * 10 ** 9
+        missing = act(engine, Action("run", "", name + "-x", "itui/not-here:never"))
+        assert not missing.ok and "itui/not-here" in missing.message
+    finally:
+        for n in (name, name + "-x"):
+            try:
+                docker_client.containers.get(n).remove(force=True)
+            except Exception:  # not made
+                pass
 
 
 def test_the_engines_error_is_the_answer(engine, make_container) -> None:

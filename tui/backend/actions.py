@@ -22,7 +22,7 @@ import requests
 from .collect import Context, SourceState, Unavailable
 from .model.actions import Action, ActionResult
 
-VERBS = ("start", "stop", "restart", "pause", "unpause", "kill", "remove", "rename", "exec", "cp",
+VERBS = ("run", "start", "stop", "restart", "pause", "unpause", "kill", "remove", "rename", "exec", "cp",
          "prune-containers", "prune-images", "prune-networks", "prune-volumes")
 STOP_TIMEOUT_S = 10
 """Seconds ``stop`` and ``restart`` give the process before the engine kills it (docker's default)."""
@@ -34,9 +34,15 @@ SIGNALS = ("SIGTERM", "SIGKILL", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGU
 """The signals ``kill`` offers, most used first."""
 
 
+SEED_LIMITS = {"mem_limit": "256m", "nano_cpus": 2_000_000_000}
+"""``run``'s limits: the walkthrough's ``docker run --memory=256m --cpus=2``."""
+
+
 def command_line(a: Action) -> str:
     """The docker command that does the same as ``a`` (shown in the confirmation)."""
     name = shlex.quote(a.name or a.target[:12])
+    if a.verb == "run":
+        return f"docker run --name {name} -dit --memory=256m --cpus=2 --pull never {shlex.quote(a.arg)}"
     if a.verb == "kill":
         return f"docker kill --signal {shlex.quote(a.arg or 'SIGKILL')} {name}"
     if a.verb == "remove":
@@ -81,6 +87,17 @@ def _simple(verb: str) -> Callable[[Any, Action, Context], ActionResult]:
             getattr(api, verb)(a.target)
         return ActionResult(a, True, f"{past} {a.name}")
     return do
+
+
+def _run(api: Any, a: Action, ctx: Context) -> ActionResult:
+    """``docker run -dit --memory=256m --cpus=2`` of a local image (never pulled), with its own
+    command, or ``sh`` when it has none (an imported rootfs)."""
+    image = api.inspect_image(a.arg)
+    cmd = None if (image.get("Config") or {}).get("Cmd") or (image.get("Config") or {}).get("Entrypoint") else ["sh"]
+    made = api.create_container(a.arg, cmd, name=a.name or None, tty=True, stdin_open=True, detach=True,
+                                host_config=api.create_host_config(**SEED_LIMITS))
+    api.start(made["Id"])
+    return ActionResult(a, True, f"started {a.name or made['Id'][:12]} from {a.arg}", output="")
 
 
 def _kill(api: Any, a: Action, ctx: Context) -> ActionResult:
@@ -206,6 +223,6 @@ def _prune(kind: str) -> Callable[[Any, Action, Context], ActionResult]:
 
 _DO: dict[str, Callable[[Any, Action, Context], ActionResult]] = {
     **{v: _simple(v) for v in ("start", "stop", "restart", "pause", "unpause")},
-    "kill": _kill, "remove": _remove, "rename": _rename, "exec": _exec, "cp": _cp,
+    "run": _run, "kill": _kill, "remove": _remove, "rename": _rename, "exec": _exec, "cp": _cp,
     **{f"prune-{k}": _prune(k) for k in ("containers", "images", "networks", "volumes")},
 }
