@@ -1,5 +1,6 @@
-"""Engine view: ``docker version`` (clients and server), ``docker info`` essentials, images, and
-the host's ``/proc/cgroups`` table. Works without an engine too (host rows only)."""
+"""Engine view: ``docker version`` (clients and server), ``docker info`` essentials, images, the
+host's ``/proc/cgroups`` table, and Cleanup (``docker system df -v`` and the prunes). Works
+without an engine too (host rows only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from tui.backend.model import Snapshot
+from widgets.cleanup import CleanupSection
 from widgets.format import clean, human_bytes, set_border, text, when
 from widgets.image_view import open_image
 from widgets.live_table import Column, LiveTable
@@ -82,21 +84,26 @@ CGROUP_COLUMNS = (Column("subsys", "SUBSYS", 12), Column("hier", "HIERARCHY", 9,
                   Column("num", "CGROUPS", 8, right=True), Column("en", "ENABLED", 7))
 
 
-class EngineView(Horizontal, Pane):
-    """Engine and host facts: one info table, images and ``/proc/cgroups`` beside it."""
+class EngineView(Vertical, Pane):
+    """Engine and host facts: one info table, images and ``/proc/cgroups`` beside it; below
+    them, the engine's disk use and its prunes."""
 
     PANE_ID = "engine"
     TITLE = "Engine"
     KEY = "e"
-    SUMMARY = "docker version and info, images, the host's /proc/cgroups"
+    SUMMARY = "docker version and info, images, the host's /proc/cgroups, disk usage and prunes"
     ORIGIN = "docker version ; docker info"
-    SOURCES = ("images", "clients")
+    SOURCES = ("images", "clients", "disk_usage")
     SCREEN = True
-    HELP = (("tab / shift+tab", "move between the info, images and /proc/cgroups tables"),
-            ("enter", "on an image: its config, layers and history, the containers using it"))
+    HELP = (("tab / shift+tab", "move between the info, images, /proc/cgroups and cleanup tables"),
+            ("enter", "on an image: its config, layers and history, the containers using it"),
+            ("p", "prune the kind under the cursor in Cleanup (containers, images, networks, volumes); "
+                  "elsewhere: choose one (c i n v). The confirmation lists what goes and its size"))
 
     DEFAULT_CSS = """
     EngineView { height: 1fr; }
+    EngineView #engine-top { height: 3fr; }
+    EngineView #engine-cleanup { height: 2fr; min-height: 9; }
     EngineView #engine-info { width: 55%; height: 1fr; }
     EngineView #engine-side { width: 1fr; }
     EngineView #engine-images, EngineView #engine-cgroups { height: 1fr; }
@@ -110,18 +117,20 @@ class EngineView(Horizontal, Pane):
         self._sources: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        info = LiveTable(INFO_COLUMNS, show_header=False, id="engine-info",
-                         source=lambda key: (self._sources.get(key, ""), ""))
-        info.border_title = "docker version · docker info"
-        yield info
-        with Vertical(id="engine-side"):
-            images = LiveTable(IMAGE_COLUMNS, id="engine-images",
-                               source=lambda key: (f"docker image inspect {key}", ""))
-            images.border_title = "Images (docker images)"
-            yield images
-            cg = LiveTable(CGROUP_COLUMNS, id="engine-cgroups", source=lambda key: ("cat /proc/cgroups", ""))
-            cg.border_title = "/proc/cgroups"
-            yield cg
+        with Horizontal(id="engine-top"):
+            info = LiveTable(INFO_COLUMNS, show_header=False, id="engine-info",
+                             source=lambda key: (self._sources.get(key, ""), ""))
+            info.border_title = "docker version · docker info"
+            yield info
+            with Vertical(id="engine-side"):
+                images = LiveTable(IMAGE_COLUMNS, id="engine-images",
+                                   source=lambda key: (f"docker image inspect {key}", ""))
+                images.border_title = "Images (docker images)"
+                yield images
+                cg = LiveTable(CGROUP_COLUMNS, id="engine-cgroups", source=lambda key: ("cat /proc/cgroups", ""))
+                cg.border_title = "/proc/cgroups"
+                yield cg
+        yield CleanupSection(id="engine-cleanup")
 
     @on(LiveTable.Selected, "#engine-images")
     def _open_image(self, event: LiveTable.Selected) -> None:
@@ -151,3 +160,4 @@ class EngineView(Horizontal, Pane):
         cg.set_rows((r.subsys, (text(r.subsys), Text(str(r.hierarchy)), Text(str(r.num_cgroups)),
                                 Text("yes" if r.enabled else "no"))) for r in snap.host.proc_cgroups)
         set_border(cg, subtitle="hierarchy 0 = cgroup2 or unused")
+        self.query_one(CleanupSection).show(snap)

@@ -8,13 +8,14 @@ the Docker events feed are the hub's own (``link.py``), not entries here.
 from __future__ import annotations
 
 from . import (
-    actions, cgroup_detail, cgroup_tree, docker_api, files, fsview, layers, logs, metrics, namespaces, network,
+    actions, cgroup_detail, cgroup_tree, cleanup, docker_api, files, fsview, layers, logs, metrics, namespaces, network,
     network_host, probe, processes, upper_watch,
 )
 from .collect import Source
 from .model import ComponentVersion, Container, DiskFile, FileView, HostInfo, ImageInfo, Metrics
 from .model.actions import ActionResult
 from .model.cg import CgroupView, HostCgroups
+from .model.cleanup import DiskUsage
 from .model.fs import FilesView
 from .model.layers import ImageDetail, LayerStack
 from .model.logs import LogView
@@ -31,6 +32,7 @@ SOURCES: tuple[Source, ...] = (
     Source("metrics", metrics.collect_metrics, tuple[Metrics, ...], tick=True, after=("containers",),
            scope="containers", needs_local=True, always=True, samples=2),
     Source("images", docker_api.collect_images, tuple[ImageInfo, ...], events=frozenset({"image"})),
+    Source("disk_usage", cleanup.collect_disk_usage, DiskUsage, every=cleanup.EVERY_S, events=cleanup.EVENTS),
     Source("disk_files", files.collect_disk_files, tuple[DiskFile, ...], every=2.0,
            events=docker_api.CONTAINER_EVENTS, scope="selected", needs_local=True),
     Source("file", files.collect_file, FileView, scope="selected", needs_local=True, on_demand=True),
