@@ -62,6 +62,7 @@ class EventsPane(LiveTable, Pane):
 
     PANE_ID = "events"
     TITLE = "Events"
+    SHORT = "Evts"
     KEY = "8"
     SUMMARY = "The live docker events feed, newest first, from the engine's recent history on"
     HELP = (("t", "all objects / only the selected container"),)

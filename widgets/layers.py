@@ -44,6 +44,7 @@ class LayersPane(TableFirst, Vertical, Pane):
     PANE_ID = "layers"
     FACTS_ID = "layer-facts"
     TITLE = "Layers"
+    SHORT = "Lyrs"
     KEY = "6"
     SUMMARY = "The container's overlay layers: image layers, -init, writable; l/ links, lower, the mount, sizes"
     ORIGIN = "docker inspect -f '{{json .GraphDriver}}' NAME ; ls -l /var/lib/docker/overlay2/l ; mount | grep overlay"
