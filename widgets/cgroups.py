@@ -37,11 +37,11 @@ class CgroupsPane(TableFirst, Vertical, Pane):
     SUMMARY = "The container's cgroup: limits as enforced next to live usage, throttling, OOM, I/O, pressure"
     ORIGIN = "cat /proc/<init>/cgroup ; cat /sys/fs/cgroup/…/cpu.max memory.max pids.max …"
     SOURCES = ("cgroup",)
-    HELP = (("w", "where it lives: /proc/PID/cgroup of init and shim, and each controller's directory"),
+    HELP = (("W", "where it lives: /proc/PID/cgroup of init and shim, and each controller's directory"),
             ("enter", "on a process: the Processes tab at that PID"),
             ("shift+tab", "from the table to the lines above it"))
     COMMANDS = (PaneCommand("Cgroups: where it lives", "The raw /proc/PID/cgroup lines of init and shim, "
-                            "and the directories they name (w)", "toggle_where", "w"),)
+                            "and the directories they name (W)", "toggle_where", "W"),)
 
     DEFAULT_CSS = """
     CgroupsPane #cg-facts { dock: top; height: 4; max-height: 40%; border-bottom: solid $panel-lighten-2; }

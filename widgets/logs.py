@@ -329,7 +329,7 @@ class LogsPane(Vertical, Pane):
     ORIGIN = f"docker logs --follow --timestamps --tail {TAIL} NAME"
     SOURCES = ("logs",)
     HELP = (("f", "follow the newest line / pause (scrolling up pauses, G or end resumes)"),
-            ("t", "timestamps (UTC, as the engine wrote them)"), ("w", "wrap long lines / scroll sideways"),
+            ("t", "timestamps (UTC, as the engine wrote them)"), ("W", "wrap long lines / scroll sideways"),
             ("/ n N", "search (case-insensitive), next, previous match; esc clears"),
             ("ctrl+l", "clear the view (new lines keep coming)"))
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -340,7 +340,7 @@ class LogsPane(Vertical, Pane):
     ]
     COMMANDS = (PaneCommand("Logs: follow / pause", "Keep the newest line in view, or stop (f)", "toggle_follow", "f"),
                 PaneCommand("Logs: timestamps", "Show or hide each line's timestamp (t)", "toggle_timestamps", "t"),
-                PaneCommand("Logs: wrap", "Wrap long lines, or scroll them sideways (w)", "toggle_wrap", "w"),
+                PaneCommand("Logs: wrap", "Wrap long lines, or scroll them sideways (W)", "toggle_wrap", "W"),
                 PaneCommand("Logs: clear", "Clear the view; new lines keep coming (ctrl+l)", "clear", "ctrl+l"))
     DEFAULT_CSS = """
     LogsPane #logs-search { dock: top; display: none; }

@@ -54,12 +54,12 @@ async def test_limits_with_their_flags_and_files_on_the_recording(lab_snapshot, 
         facts = pane.query_one("#cg-facts")
         assert facts.get_cell("init", "value").plain.startswith("4:memory:/docker/a31ee6b3b489…")
         assert "not the container's" in facts.get_cell("shim", "value").plain
-        await pilot.press("w")
+        await pilot.press("W")
         where = pane.table
         await wait_for(pilot, lambda: where.id == "cg-where" and where.row_count > 20, what="the where view")
         assert where.get_cell("init 4935:5", "line").plain == "4:memory:/docker/a31ee6b3b489…"
         assert where.get_cell("init 4935:5", "dir").plain.endswith("/memory/docker/" + app.selected)
-        await pilot.press("w")
+        await pilot.press("W")
         assert pane.table.id == "cg-table"
 
 

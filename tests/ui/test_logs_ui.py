@@ -103,7 +103,7 @@ async def test_hostile_output_shows_as_typed(engine, make_container, wait_for) -
         lines = screen_lines(app)
         assert any("\\x1b[31m[bold]x[/bold] \\u202ertl" in line for line in lines), lines
         assert not [line for line in lines if BAD.search(line)]
-        await pilot.press("w")  # wrapped, the same
+        await pilot.press("W")  # wrapped, the same
         await pilot.pause()
         assert any("[bold]x[/bold]" in line for line in screen_lines(app))
         assert not [line for line in screen_lines(app) if BAD.search(line)]
