@@ -186,7 +186,9 @@ class ActionsMixin:
         if value is None:
             app.notify(f"{command_line(action)}: {clean(result.error or 'no answer')}", severity="error", markup=False)
             return None
-        if value.output or action.verb == "exec":
+        if value.ok and action.verb == "run" and action.name:
+            app.container_list.select(action.name)  # the new container, once the list has it
+        if value.output or (action.verb == "exec" and not value.ok):
             app.push_screen(OutputScreen(command_line(action), value.message, value.output, value.ok))
         else:
             app.notify(clean(value.message), severity="information" if value.ok else "error", markup=False,

@@ -39,6 +39,8 @@ from widgets.pane import Pane
 from widgets.provenance import ProvenanceBar, SourceScreen, focused_source, shell_command
 from widgets.registry import PANES, find, tabs
 from widgets.view_screen import ViewScreen
+from widgets.walk_panel import WalkPanel
+from tui.walking import WALK_BINDINGS, WalkMixin
 
 
 class Backend(Protocol):
@@ -62,6 +64,8 @@ class Config:
     theme: str = "textual-dark"
     path: str = ""
     """``--path``: a path inside the selected container to open in the Files tab."""
+    walkthrough: bool = False
+    """``--walkthrough``: start in the walkthrough."""
 
 
 def pane_bindings() -> list[BindingType]:
@@ -83,7 +87,7 @@ MAIN_SCREEN_ACTIONS = frozenset({"filter", "toggle_stopped", "sort", "reverse_so
 """Actions on the main screen's list and tabs: never taken by keys typed in another screen."""
 
 
-class InternalsApp(ActionsMixin, App[None]):
+class InternalsApp(ActionsMixin, WalkMixin, App[None]):
     """The full-screen app."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"
@@ -95,6 +99,7 @@ class InternalsApp(ActionsMixin, App[None]):
     """Below 130 columns the list sits above the tabs instead of beside them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        *WALK_BINDINGS,
         Binding("q", "quit_or_close", "Quit", id="quit", tooltip="Quit; in a view, a file or help: close it"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("c", "show_source", "Source", id="source", tooltip="Show the footer's whole command and copy it"),
@@ -138,6 +143,7 @@ class InternalsApp(ActionsMixin, App[None]):
                     with TabPane(f"{pane.KEY} {pane.TITLE}", id=pane.PANE_ID):
                         widget: Any = pane(id=f"{pane.PANE_ID}-pane", classes="pane")
                         yield widget
+        yield WalkPanel(id="walk")
         yield ProvenanceBar(id="provenance")
 
     @property
@@ -172,6 +178,8 @@ class InternalsApp(ActionsMixin, App[None]):
             (self.action_view if pane.SCREEN else self.action_tab)(pane.PANE_ID)
         self._want()
         self.run_worker(self._run_backend(), name="backend", group="backend", exit_on_error=False)
+        if self.config.walkthrough:
+            self.action_walkthrough()
 
     def _want(self, pane: type[Pane] | None = None) -> None:
         """Tell the backend which sources the visible pane needs (the others may sleep)."""
@@ -217,6 +225,8 @@ class InternalsApp(ActionsMixin, App[None]):
                     self.screen.show(snap)
                 self._want()
                 self._refresh_footer()
+                if self.walk_index is not None:
+                    self.walk_place()
         except Exception as exc:  # a pane must never take the app down with it
             self.log.error(f"snapshot {snap.seq}: {exc!r}")
             if not self._pane_error:
@@ -330,6 +340,8 @@ class InternalsApp(ActionsMixin, App[None]):
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("walk"):
+            return self.walking_now(action)
         if action in MAIN_SCREEN_ACTIONS and self.screen is not self.screen_stack[0]:
             return False  # a view, a file or help on top owns the keys
         if action == "pane_key":
@@ -419,7 +431,8 @@ class InternalsApp(ActionsMixin, App[None]):
         # Textual's "Keys" and "Maximize" duplicate ``?`` and ``z`` below
         yield from (c for c in super().get_system_commands(screen) if c.title not in ("Keys", "Maximize", "Minimize"))
         for title, what, action in APP_COMMANDS:
-            yield SystemCommand(title, what, getattr(self, f"action_{action}"))
+            if not (action == "actions_menu" and self.config.read_only):
+                yield SystemCommand(title, what, getattr(self, f"action_{action}"))
         for p in PANES:
             kind, go = ("view", partial(self.action_view, p.PANE_ID)) if p.SCREEN \
                 else ("tab", partial(self.action_tab, p.PANE_ID))

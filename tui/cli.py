@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", metavar="PATH",
                    help="with --container: open the Files tab at this path inside the container "
                         "(`internals-tui --container web --path /etc/hosts`)")
+    p.add_argument("--walkthrough", action="store_true",
+                   help="start in the walkthrough of Docker's internals, on --container NAME or the first container "
+                        "(w in the app)")
     p.add_argument("--read-only", action="store_true",
                    help="never change anything, not even through the Docker API")
     p.add_argument("--replay", metavar="FILE",
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         backend = Hub(HubConfig(interval=args.interval))
     app = make_app(backend, Config(container=args.container, tab=args.tab,
                                    read_only=args.read_only, theme=args.theme,  # type: ignore[arg-type]
-                                   path=args.path or ""))
+                                   path=args.path or "", walkthrough=args.walkthrough))
     app.run()
     return 0
 

@@ -27,6 +27,8 @@ APP_KEYS: tuple[Section, ...] = (
         ("z", "zoom the focused pane to full screen (z or esc: back)"),
         ("L", "give the containers list the larger share of the screen (again: back)"),
         ("ctrl+r", "refresh now"),
+        ("w", "the walkthrough: the seed's shell session, step by step, on the selected container "
+              "(n / → next, p / ← previous, a: the step's action, esc or w leaves)"),
         ("q", "close the view, file or popup on top; on the main screen: quit"),
         ("ctrl+q", "quit"),
     )),
@@ -56,6 +58,8 @@ APP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Refresh now", "Poll the engine now (ctrl+r)", "refresh"),
     ("Zoom pane", "Show the focused pane full screen (z)", "zoom"),
     ("Container actions", "Start, stop, restart, pause, kill, exec, rename, remove (x)", "actions_menu"),
+    ("Walkthrough", "The shell walkthrough of Docker's internals, step by step, live on the selected container (w)",
+     "walkthrough"),
 )
 """The app's own palette entries: (title, help, action); panes add theirs from the registry."""
 

@@ -15,6 +15,7 @@ from tui.messages import Provenance
 from widgets.header import StatusHeader
 from widgets.pane import Pane
 from widgets.provenance import ProvenanceBar, focused_source
+from widgets.walk_panel import WalkPanel
 
 
 class ViewScreen(Screen[None]):
@@ -33,6 +34,7 @@ class ViewScreen(Screen[None]):
         widget: Any = self.pane(id=f"{self.pane.PANE_ID}-pane")
         assert isinstance(widget, Widget)
         yield widget
+        yield WalkPanel(id="walk")
         yield ProvenanceBar(id="provenance")
 
     @property
