@@ -20,7 +20,7 @@ from widgets.live_table import LiveTable
 from widgets.registry import find
 from widgets.view_screen import ViewScreen
 from widgets.walk_panel import WalkPanel
-from widgets.walkthrough import STEPS, Step, Target
+from widgets.walkthrough import STEPS, Step, Target, seed_run
 
 WALK_BINDINGS: list[BindingType] = [
     Binding("w", "walkthrough", "Walkthrough", id="walkthrough",
@@ -56,7 +56,7 @@ class WalkMixin:
         if isinstance(focused, Input):
             return False
         if action == "walk_do":
-            return STEPS[self.walk_index].action is not None
+            return STEPS[self.walk_index].action is not None or self._walk_container() is None
         return True
 
     def action_walkthrough(self, start: int = 0) -> None:
@@ -90,10 +90,11 @@ class WalkMixin:
         if self.walk_index is None:
             return
         step = STEPS[self.walk_index]
-        if step.action is None:
-            return
         c = self._walk_container()
-        action = step.action(app.snapshot, c)
+        make = step.action if c is not None else seed_run
+        if make is None:
+            return
+        action = make(app.snapshot, c)
         if action is None:
             app.notify("this step's action needs a running container: select one first", severity="warning")
             return
@@ -159,7 +160,8 @@ class WalkMixin:
                 answer = step.missing if snap is not None and self._walk_settled(step) else "waiting for the pane…"
         index = self.walk_index
         where = f"Walkthrough · {step.region} {step.in_region}/{step.region_size} · step {index + 1}/{len(STEPS)}"
-        keys = WALK_KEYS + (f" · a: {step.action_label}" if step.action is not None else "")
+        label = step.action_label if c is not None else "start a container like the seed's"
+        keys = WALK_KEYS + (f" · a: {label}" if step.action is not None or c is None else "")
         command = step.command(snap, c) if snap is not None else step.seed
         for panel in app.screen.query(WalkPanel):
             panel.add_class("-on")

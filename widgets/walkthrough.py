@@ -84,7 +84,8 @@ class Step:
             return "no engine: start one (the Engine view says how), then come back"
         if "container" in self.needs or "running" in self.needs:
             if c is None:
-                return "no container selected: pick one in the list, or press a to start one like the seed's"
+                return "no container selected: pick one in the list, or press a to start one like the seed's " \
+                       "(docker run -dit --memory=256m --cpus=2, from a local image)"
         if "running" in self.needs and c is not None and not c.live:
             return f"{c.name.value} is {c.state.value}: this needs its processes (start it with x, s)"
         if "local" in self.needs and not snap.host.local:
@@ -130,7 +131,7 @@ def _ns_of_container(kind: str) -> Callable[[LiveTable, Container | None], str |
                               and c.name.value in t.get_cell(k, "containers").plain), None)
 
 
-def _seed_image(snap: Snapshot | None, c: Container | None) -> Action | None:
+def seed_run(snap: Snapshot | None, c: Container | None) -> Action | None:
     """``docker run`` like the seed's, from the selected container's image or the first local one."""
     image = c.image.value if c is not None else next(
         (t for im in (snap.images if snap is not None else ()) for t in im.tags), "")
@@ -165,7 +166,7 @@ STEPS_FLAT: tuple[Step, ...] = (
        "The seed starts its container with a memory and a CPU limit; they become cgroup files (region Cgroups). "
        "Here is the memory limit the engine recorded for this container.",
        Target("overview", row=lambda s, c: "lim-mem", columns=("value",)),
-       action=_seed_image, action_label="start one like the seed's (local image, never pulled)", needs=""),
+       action=seed_run, action_label="start one like the seed's (local image, never pulled)", needs=""),
     ST("Introduction", "list containers", "docker ps -a",
        "Every container, running or not: the list on the left is this command, live.",
        Target("list", "#containers-table", row=lambda s, c: c.id if c else None, columns=("name", "image", "state")),

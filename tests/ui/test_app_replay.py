@@ -15,7 +15,8 @@ from textual.command import CommandList, CommandPalette
 from tui.app import Config, InternalsApp, make_app
 from tui.backend.model import Snapshot
 from tui.backend.replay import ReplayBackend
-from widgets.confirm import ChoiceScreen
+from widgets.confirm import ChoiceScreen, ConfirmScreen
+from widgets.walk_panel import WalkPanel
 from widgets.events import EventsPane
 from widgets.live_table import LiveTable
 from widgets.help import HelpScreen
@@ -367,3 +368,22 @@ async def test_list_keeps_the_focus_when_the_engine_comes_back(lab_snapshot, wai
         first = table.cursor_key
         await pilot.press("j")
         assert table.cursor_key != first
+
+
+async def test_walkthrough_with_no_container_offers_to_start_one(lab_snapshot, wait_for) -> None:
+    """No container at all: the walkthrough says so and ``a`` offers the seed's ``docker run``
+    (limits, a local image, never pulled), confirmed first; ``n`` cancels."""
+    sources = tuple(replace(r, value=()) if r.name == "containers" else r for r in lab_snapshot.sources)
+    app = replay_app(replace(lab_snapshot, sources=sources), walkthrough=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.walk_index == 0 and app.snapshot is not None, what="the walkthrough")
+        await pilot.press("n")
+        panel = app.screen.query_one(WalkPanel)
+        await wait_for(pilot, lambda: "no container selected" in panel._last.plain, what="why there is no answer")
+        assert "a: start a container like the seed's" in panel._last.plain
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        image = lab_snapshot.images[0].tags[0]
+        assert f"docker run --name itui-walkthrough -dit --memory=256m --cpus=2 --pull never {image}" in app.screen.detail
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="cancelled")
