@@ -4,7 +4,8 @@ Starts a few demo containers (label ``internals-tui.demo=1``), drives the real a
 live engine with Pilot, saves SVGs of the main views (the Processes tab in both views, the host
 processes view, the Namespaces tab for a default and a ``--network container:`` case, the Cgroups tab of a
 throttled ``--cpus 0.5`` burner and the host cgroups view, the Network tab's pairing and the host
-network view, the Layers tab, the image view and the Files tab) and converts them to PNG with
+network view, the Layers tab, the image view, the Files tab, the Logs tab and one walkthrough step
+per region of the seed session) and converts them to PNG with
 ``rsvg-convert`` (Debian librsvg2-bin), then removes exactly what it created. The Engine views
 and Processes tabs of the rootless Docker and Podman engines that tests/run.sh starts are shot
 too (each engine's own process chain).
@@ -27,6 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tui.app import Config, make_app  # noqa: E402
 from tui.backend.hub import Hub, HubConfig  # noqa: E402
+from widgets.walk_panel import WalkPanel  # noqa: E402
+from widgets.walkthrough import STEPS  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "screenshots")
 LABEL = {"internals-tui.demo": "1"}
@@ -49,6 +52,8 @@ def start_demo(client: docker.DockerClient) -> list:
     run("itui/mini:latest", "sh -c 'echo bye; exit 3'", "oneshot")
     run("itui/mini:latest", "sleep 100000", "cache", mem_limit="64m")
     run("itui/mini:latest", "sleep 100000", "sidecar", network_mode="container:web")
+    run("itui/mini:latest", ["sh", "-c", "i=0; while :; do echo \"GET /index.html 200 $i\"; "
+                             "echo \"warn: slow upstream $i\" >&2; i=$((i+1)); sleep 1; done"], "talker")
     return made
 
 
@@ -177,6 +182,41 @@ async def shoot() -> list[str]:
         await wait_for(pilot, lambda: "/opt/payload/hello.world" in files.query_one("#fs-tree").rows)
         await pilot.pause(0.3)  # still highlighted (3 s)
         saved.append(app.save_screenshot("files-live.svg", OUT))
+        await pilot.press("z", "escape")
+        talker = app.snapshot.container_by_name("talker")
+        app.jump_to(talker.id)
+        await pilot.press("9")
+        await wait_for(pilot, lambda: (r := app.snapshot.result("logs")) is not None and r.key == talker.id
+                       and r.value is not None and len(r.value.lines) >= 6)
+        await pilot.pause(0.5)
+        saved.append(app.save_screenshot("logs.svg", OUT))
+        saved += await shoot_walkthrough(pilot, app, client, web.id)
+    return saved
+
+
+WALK_SHOTS = (("Introduction", "its process on the host"), ("Cgroups", "the memory limit"),
+              ("Namespaces", "mine, and the container's"), ("Filesystem", "a file written inside"),
+              ("Runtime", "the containerd shim"), ("Cleanup", "clean up everything left over"))
+"""One walkthrough step per region of the seed session."""
+
+
+async def shoot_walkthrough(pilot, app, client: docker.DockerClient, web: str) -> list[str]:
+    client.containers.get(web).exec_run(["touch", "/hello.world"])
+    app.jump_to(web)
+    await wait_for(pilot, lambda: app.selected == web)
+    saved = []
+    titles = [s.title for s in STEPS]
+    for region, title in WALK_SHOTS:
+        app.action_walkthrough(titles.index(title))
+
+        def answered() -> bool:
+            panel = app.screen.query(WalkPanel)
+            last = panel.first()._last if panel else None
+            return last is not None and f"· {region} " in last.plain and "waiting" not in last.plain.split("▶")[-1]
+        await wait_for(pilot, answered)
+        await pilot.pause(0.6)
+        saved.append(app.save_screenshot(f"walkthrough-{region.lower()}.svg", OUT))
+    app.action_walk_leave()
     return saved
 
 

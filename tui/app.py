@@ -296,6 +296,8 @@ class InternalsApp(ActionsMixin, WalkMixin, App[None]):
         screen = self.screen
         if screen.maximized is not None:
             screen.minimize()
+            tabbed = self.screen_stack[0].query_one(FitTabs)
+            self.call_after_refresh(lambda: tabbed.fit(tabbed.size.width))
         elif screen.focused is not None:
             screen.maximize(screen.focused)
 
@@ -451,12 +453,17 @@ class FitTabs(TabbedContent):
     (every tab stays visible and keeps its digit)."""
 
     def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.width)
+
+    def fit(self, width: int) -> None:
+        """Pick the longest label style that fits ``width`` (also after a zoom ends, which
+        gives the tabs back their width without a resize of their own)."""
         panes = tabs()
         styles = (lambda p: f"{p.KEY} {p.TITLE}", lambda p: f"{p.KEY} {p.SHORT or p.TITLE}",
                   lambda p: f"{p.KEY}{(p.SHORT or p.TITLE)[:3]}")
         for style in styles:
             labels = {p.PANE_ID: style(p) for p in panes}
-            if sum(len(label) + 2 for label in labels.values()) <= event.size.width:
+            if sum(len(label) + 2 for label in labels.values()) <= width:
                 break
         for pane_id, label in labels.items():
             tab = self.get_tab(pane_id)

@@ -1,6 +1,6 @@
 """The Cgroups pane's rows, built from a :class:`CgroupView`: each limit as the kernel enforces it
 with the ``docker run`` flag that set it (or "default", or "not from docker run"), usage, and
-the detail line; the "where it lives" rows of ``w``. Pure functions: no widget, no I/O."""
+the detail line; the "where it lives" rows of ``W``. Pure functions: no widget, no I/O."""
 
 from __future__ import annotations
 

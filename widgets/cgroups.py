@@ -1,6 +1,6 @@
 """Cgroups pane (tab 4): the selected container's cgroup — limits as the kernel enforces them next
 to live usage, each with its file and the ``docker run`` flag that set it; throttling, memory
-breakdown and events, I/O per device, pressure, the processes in it. ``w`` shows where it lives:
+breakdown and events, I/O per device, pressure, the processes in it. ``W`` shows where it lives:
 the raw ``/proc/PID/cgroup`` lines of the container's init and of its shim, and the directories
 they name."""
 
@@ -127,7 +127,7 @@ class CgroupsPane(TableFirst, Vertical, Pane):
         self._sources = {key: (src, key.split(":")[0]) for key, _, src in rows if src}
         self.table.set_rows((key, cells) for key, cells, _ in rows)
         set_border(self, f"Cgroups · {self._name} · {'where it lives' if self.where else 'limits and usage'}",
-                   f"cgroup v{v.version} · {len(v.procs)} process{'' if len(v.procs) == 1 else 'es'} · w: "
+                   f"cgroup v{v.version} · {len(v.procs)} process{'' if len(v.procs) == 1 else 'es'} · W: "
                    + ("limits and usage" if self.where else "where it lives") + " · ⏎ on a PID")
 
     def _source(self, key: str) -> tuple[str, str] | None:

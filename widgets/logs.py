@@ -1,7 +1,7 @@
 """Logs tab (9): the selected container's output, live, as ``docker logs --follow`` shows it.
 
 Follows the newest line by default (scrolling up pauses, ``f`` toggles, ``G`` / ``end`` resume);
-``t`` timestamps, ``w`` wraps long lines, ``/`` searches (``n`` / ``N`` next and previous match,
+``t`` timestamps, ``W`` wraps long lines, ``/`` searches (``n`` / ``N`` next and previous match,
 ``esc`` clears), ``ctrl+l`` clears the view. stderr lines carry a red ``err`` gutter. Each
 snapshot's new lines (by their ``seq``) are appended; nothing already shown is rebuilt. The
 lines are untrusted: shown inert, control characters escaped.
@@ -431,7 +431,7 @@ class LogsPane(Vertical, Pane):
             found = f"{body.matches.index(body.current) + 1}/{len(body.matches)}" \
                 if body.current in body.matches else f"{len(body.matches)} matches" if body.matches else "no match"
             notes.append(f"/{body.needle}: {found}")
-        set_border(self, title, " · ".join([state, *notes, "f t w / n N"]))
+        set_border(self, title, " · ".join([state, *notes, "f t W / n N"]))
 
     @on(LogLines.Moved)
     def _moved(self, event: LogLines.Moved) -> None:

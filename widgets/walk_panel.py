@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from widgets.format import clean
+from widgets.provenance import elide_middle
 
 
 class WalkPanel(Static):
@@ -41,7 +42,7 @@ class WalkPanel(Static):
         t.append(clean(answer), style=answer_style)
         if here and here != command:
             t.append("\n  here: ", style="dim")
-            t.append(clean(here), style="dim")
+            t.append(elide_middle(clean(here), max(20, (self.size.width or 120) - 10)), style="dim")
         if t != self._last:
             self._last = t
             self.update(t)
