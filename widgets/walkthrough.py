@@ -233,7 +233,7 @@ STEPS_FLAT: tuple[Step, ...] = (
        needs="running-local", action=_exec('sh -c "yes > /dev/null &"'), action_label="start the yes loop",
        missing="no yes process: press a to start one",
        concrete=lambda s, c: f'docker exec {c.name.value} sh -c "yes > /dev/null &"'),
-    ST("Namespaces", "stop it", "docker exec ubuntu kill <pid>",
+    ST("Namespaces", "kill it", "docker exec ubuntu kill <pid>",
        "Killing it inside the container ends the same process the host sees.",
        Target("processes", "#proc-host", row=_role("init"), columns=("pid", "cpid", "cmd")), needs="running-local",
        action=_exec("pkill yes"), action_label="kill the yes loop",
