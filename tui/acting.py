@@ -9,6 +9,7 @@ screen when there is output. The change itself arrives through the engine's even
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable
 from dataclasses import replace
@@ -22,9 +23,13 @@ from tui.backend.actions import SIGNALS, command_line
 from tui.backend.model import Container
 from tui.backend.model.actions import Action, ActionResult
 from tui.messages import DoAction
+from widgets.cleanup import CleanupSection
 from widgets.confirm import ChoiceScreen, ConfirmScreen, OutputScreen, PromptScreen
 from widgets.format import clean
+from widgets.view_screen import ViewScreen
 
+PRUNE_WAIT_TICKS = 50
+"""Tenths of a second the palette's prune waits for the Engine view's first disk usage."""
 READ_ONLY_WHY = "read-only: started with --read-only, so container actions and prunes are off"
 
 MENU: tuple[tuple[str, str, str], ...] = (
@@ -195,11 +200,30 @@ class ActionsMixin:
                        timeout=6 if value.ok else 12)
         return value
 
-    def container_commands(self) -> Iterable[SystemCommand]:
-        """Palette entries for the selected container's actions (none with ``--read-only``)."""
+    @work(group="action-ask", exit_on_error=False)
+    async def open_prune(self) -> None:
+        """The palette's prune: the Engine view, its Cleanup measured, then its menu of kinds."""
         app: Any = self
+        if not (isinstance(app.screen, ViewScreen) and app.screen.pane.PANE_ID == "engine"):
+            app.action_view("engine")
+        for _ in range(PRUNE_WAIT_TICKS):
+            sections = app.screen.query(CleanupSection)
+            if sections and sections.first().usage is not None:
+                sections.first().action_prune()
+                return
+            await asyncio.sleep(0.1)
+        app.notify("the disk usage is not measured yet: press p in the Engine view's Cleanup", severity="warning")
+
+    def container_commands(self) -> Iterable[SystemCommand]:
+        """Palette entries for the selected container's actions and the prunes (none with
+        ``--read-only``)."""
+        app: Any = self
+        if app.config.read_only:
+            return
+        yield SystemCommand("Prune…", "Stopped containers, dangling images, unused networks or volumes, "
+                            "listing what goes first (Engine view, p)", self.open_prune)
         c = self._container()
-        if app.config.read_only or c is None:
+        if c is None:
             return
         for key, verb, what in MENU:
             if verb in verbs_for(c):

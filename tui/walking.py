@@ -17,6 +17,7 @@ from textual.widgets import Input
 from tui.backend.model import Container, Snapshot
 from tui.messages import DoAction
 from widgets.live_table import LiveTable
+from widgets.provenance import SourceScreen
 from widgets.registry import find
 from widgets.view_screen import ViewScreen
 from widgets.walk_panel import WalkPanel
@@ -29,8 +30,9 @@ WALK_BINDINGS: list[BindingType] = [
     Binding("p,left", "walk_step(-1)", "Previous step", show=False, priority=True),
     Binding("escape", "walk_leave", "Leave the walkthrough", show=False, priority=True),
     Binding("a", "walk_do", "Do the step's action", show=False, priority=True),
+    Binding("c", "walk_copy", "Copy the step's command", show=False, priority=True),
 ]
-WALK_KEYS = "n/→ next · p/← previous · esc leave"
+WALK_KEYS = "n/→ next · p/← previous · c copy · esc leave"
 FOCUS_SETTLE_S = 0.15
 """A docked facts table is focused after the tab switch has put the focus in its pane (the
 tab's own drill-down runs from a message, after the step has placed its cursor)."""
@@ -99,6 +101,18 @@ class WalkMixin:
             app.notify("this step's action needs a running container: select one first", severity="warning")
             return
         app.post_message(DoAction(action, (step.says,)))
+
+    def action_walk_copy(self) -> None:
+        """``c``: the step's command (names and IDs filled in) on the clipboard, and in a popup
+        beside the value's own source here."""
+        app: Any = self
+        if self.walk_index is None:
+            return
+        step = STEPS[self.walk_index]
+        snap, c = app.snapshot, self._walk_container()
+        command = step.command(snap, c) if snap is not None else step.seed
+        app.copy_to_clipboard(command)
+        app.push_screen(SourceScreen(command, f"walkthrough step {self.walk_index + 1}: {step.title}"))
 
     def _walk_container(self) -> Container | None:
         app: Any = self

@@ -17,11 +17,12 @@ from tui.backend.model import Snapshot
 from tui.backend.replay import ReplayBackend
 from widgets.confirm import ChoiceScreen, ConfirmScreen
 from widgets.walk_panel import WalkPanel
+from widgets.walkthrough import STEPS
 from widgets.events import EventsPane
 from widgets.live_table import LiveTable
 from widgets.help import HelpScreen
 from widgets.overview import OverviewPane
-from widgets.provenance import ProvenanceBar
+from widgets.provenance import ProvenanceBar, SourceScreen
 
 SIZE = (200, 50)
 ESC = "\x1b"
@@ -202,7 +203,8 @@ async def test_read_only_says_why_and_offers_no_action(lab_snapshot, wait_for) -
             if read_only:
                 assert app.screen is app.screen_stack[0]
                 assert any("--read-only" in str(n.message) for n in app._notifications)
-                assert not [c for c in app.get_system_commands(app.screen) if c.title.startswith("Container ")]
+                assert not [c for c in app.get_system_commands(app.screen)
+                            if c.title.startswith("Container ") or c.title == "Prune…"]
                 await pilot.press("question_mark")  # a read action still works
                 await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
             else:
@@ -211,7 +213,8 @@ async def test_read_only_says_why_and_offers_no_action(lab_snapshot, wait_for) -
                 assert verbs[0] == "stop" and "exec" in verbs and "start" not in verbs  # web is running
                 await pilot.press("escape")
                 assert app.screen is app.screen_stack[0]
-                assert [c.title for c in app.get_system_commands(app.screen) if c.title.startswith("Container ")]
+                titles = [c.title for c in app.get_system_commands(app.screen)]
+                assert "Prune…" in titles and [t for t in titles if t.startswith("Container stop: ")]
 
 
 async def test_filter_box_takes_letters_that_are_app_keys(lab_snapshot, wait_for) -> None:
@@ -387,3 +390,23 @@ async def test_walkthrough_with_no_container_offers_to_start_one(lab_snapshot, w
         assert f"docker run --name itui-walkthrough -dit --memory=256m --cpus=2 --pull never {image}" in app.screen.detail
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="cancelled")
+
+
+async def test_walkthrough_step_command_is_copied_with_c(lab_snapshot, wait_for) -> None:
+    """``c`` while walking puts the step's command, with the container's ID filled in, in the
+    popup (and on the clipboard); it closes with ``c`` again."""
+    app = replay_app(lab_snapshot, container="web")
+    titles = [s.title for s in STEPS]
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app, wait_for)
+        web = cid_of(lab_snapshot, "web")
+        await wait_for(pilot, lambda: app.selected == web, what="web")
+        app.action_walkthrough(titles.index("its process on the host"))
+        await pilot.pause()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, SourceScreen), what="the popup")
+        assert app.screen.source == f"ps aux | grep -v grep | grep {web[:12]}"
+        assert app.clipboard == app.screen.source
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0], what="closed")
+        assert app.walk_index == titles.index("its process on the host")
