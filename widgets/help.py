@@ -28,7 +28,7 @@ APP_KEYS: tuple[Section, ...] = (
         ("L", "give the containers list the larger share of the screen (again: back)"),
         ("ctrl+r", "refresh now"),
         ("w", "the walkthrough: the seed's shell session, step by step, on the selected container "
-              "(n / → next, p / ← previous, a: the step's action, esc or w leaves)"),
+              "(n / → next, p / ← previous, a: the step's action, c: copy its command, esc or w leaves)"),
         ("q", "close the view, file or popup on top; on the main screen: quit"),
         ("ctrl+q", "quit"),
     )),
