@@ -102,10 +102,10 @@ GLYPHS = "●○◌‖◐"
 ROW_NAME_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\b")
 ROW_CPU_RE = re.compile(rf"[{GLYPHS}]\s+({re.escape(NAME_PREFIX)}\d+)\s+up \S+\s+(\d+\.\d)\s")
 TABLE_ROW_RE = re.compile(rf"^│ [{GLYPHS}] +(\S+)")
-OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Namespaces|Cgroups|Network|Layers|Files) · (\S+)")
+OVERVIEW_RE = re.compile(r"(?:Overview|Processes|Namespaces|Cgroups|Network|Layers|Files|Logs) · (\S+)")
 """The visible pane's title names the selected container (every tab but Events)."""
-TABS = ("overview", "processes", "namespaces", "cgroups", "network", "layers", "files", "events")
-"""The tabs in order: the key of each is its position (``1``–``8``)."""
+TABS = ("overview", "processes", "namespaces", "cgroups", "network", "layers", "files", "events", "logs")
+"""The tabs in order: the key of each is its position (``1``–``9``)."""
 TAB_WARMUP_S = 3.0
 START_WARMUP_S = 10.0
 WARMUP_PER_CONTAINER_S = 0.1
@@ -114,7 +114,10 @@ LAYERED = "itui/layered:latest"
 NETWORK = "itui-bench-net"
 MIX = ("bridge", "network", "host", "limits", "layered")
 """What the bench containers are, in turn: on the default bridge, on a user network, with the
-host's network, with memory/CPU/PID limits, of the five-layer image; each runs 2-10 processes."""
+host's network, with memory/CPU/PID limits, of the five-layer image; each runs 2-10 processes.
+The first one (the one selected) also logs ``TALK_HZ`` lines a second, stdout and stderr in turn,
+for the Logs tab."""
+TALK_HZ = 10
 SGR_RE = re.compile(r"\x1b\[([0-9;:]*)m")
 ESC_RE = re.compile(r"\x1b(?:\[[0-9;:?]*[A-Za-z]|\][^\x07]*\x07|[()][A-Za-z0-9])")
 
@@ -196,6 +199,9 @@ def container_spec(client: docker.DockerClient, i: int, plain: bool) -> tuple[st
         return IMAGE, ["sleep", "100000"], {}
     procs = 2 + i % 9
     script = f"i=1; while [ $i -lt {procs} ]; do sleep 100000 & i=$((i+1)); done; exec sleep 100000"
+    if i == 0:
+        script = (f"(n=0; while :; do echo \"out $n\"; echo \"err $n\" >&2; n=$((n+1)); "
+                  f"sleep {2 / TALK_HZ}; done) & " + script)
     kind = MIX[i % len(MIX)]
     hc: dict[str, Any] = {}
     if kind == "network":
