@@ -25,6 +25,7 @@ from textual.containers import Vertical
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from tui.backend.model import Snapshot
@@ -160,8 +161,13 @@ class LogLines(LiveTable):
         return len(self._rows) if self.wrap else len(self.lines)
 
     def _resize(self) -> None:
+        """The new virtual size, without the reactive's repaint of every line: the layout pass
+        updates the scrollbars, and the scroll (following) or the caller repaints."""
         width = self._row_width if self.wrap else self.prefix_width + self._widest
-        self.virtual_size = Size(width, self.row_total)
+        size = Size(width, self.row_total)
+        if size != self.virtual_size:
+            self.set_reactive(Widget.virtual_size, size)
+            self.refresh(repaint=False, layout=True)
 
     def relayout(self) -> None:
         """Timestamps, wrap or the width changed: the rows are laid out again."""
