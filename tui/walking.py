@@ -14,7 +14,7 @@ from typing import Any
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
-from tui.backend.model import Container, Snapshot
+from tui.backend.model import Container, Snapshot, SourceResult
 from tui.messages import DoAction
 from widgets.live_table import LiveTable
 from widgets.provenance import SourceScreen
@@ -181,30 +181,27 @@ class WalkMixin:
             panel.add_class("-on")
             panel.show_step(where, step.title, command, step.says, answer, style, keys, here)
 
+    def _walk_results(self, step: Step) -> list[tuple[str, SourceResult | None]]:
+        """The results of the step's pane's sources, each None unless it is for this container."""
+        app: Any = self
+        pane = find(step.target.pane)
+        snap: Snapshot = app.snapshot
+        c = self._walk_container()
+        out: list[tuple[str, SourceResult | None]] = []
+        for name in pane.SOURCES if pane is not None else ():
+            r = snap.result(name)
+            out.append((pane.TITLE if pane else "", r if r is not None and (not r.key or c is None or r.key == c.id)
+                        else None))
+        return out
+
     def _walk_error(self, step: Step) -> str:
         """Why the step's pane has nothing for this container (its source's error), if so."""
-        app: Any = self
-        pane = find(step.target.pane)
-        snap: Snapshot = app.snapshot
-        c = self._walk_container()
-        for name in pane.SOURCES if pane is not None else ():
-            r = snap.result(name)
-            if r is not None and r.error and (not r.key or c is None or r.key == c.id):
-                return f"{pane.TITLE}: {r.error}"
-        return ""
+        return next((f"{title}: {r.error}" for title, r in self._walk_results(step) if r is not None and r.error), "")
 
     def _walk_settled(self, step: Step) -> bool:
-        """Whether the pane's sources have answered for this container since the step began
-        (until then a missing row may still come)."""
-        app: Any = self
-        pane = find(step.target.pane)
-        snap: Snapshot = app.snapshot
-        c = self._walk_container()
-        for name in pane.SOURCES if pane is not None else ():
-            r = snap.result(name)
-            if r is None or (r.key and c is not None and r.key != c.id):
-                return False
-        return True
+        """Whether the pane's sources have answered for this container (until then a missing
+        row may still come)."""
+        return all(r is not None for _, r in self._walk_results(step))
 
     def _walk_focus(self, table: LiveTable, key: str) -> None:
         """Focus the table with the cursor on ``key``. A facts table docked above a pane's main
