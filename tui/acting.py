@@ -72,7 +72,8 @@ class ActionsMixin:
 
     _acting = False
 
-    def _container(self) -> Container | None:
+    def selected_container(self) -> Container | None:
+        """The selected container as the latest snapshot has it (None: none selected, or gone)."""
         app: Any = self
         snap, cid = app.snapshot, app.selected
         return snap.container(cid) if snap is not None and cid else None
@@ -83,7 +84,7 @@ class ActionsMixin:
         if app.config.read_only:
             app.notify(READ_ONLY_WHY, severity="warning", markup=False)
             return
-        c = self._container()
+        c = self.selected_container()
         if c is None:
             app.notify("no container selected", severity="warning")
             return
@@ -103,7 +104,7 @@ class ActionsMixin:
     def container_action(self, verb: str, c: Container | None = None) -> None:
         """Ask for ``verb`` on ``c`` (the selected container by default), with what it needs."""
         app: Any = self
-        c = c or self._container()
+        c = c or self.selected_container()
         if c is None:
             app.notify("no container selected", severity="warning")
             return
@@ -222,7 +223,7 @@ class ActionsMixin:
             return
         yield SystemCommand("Prune…", "Stopped containers, dangling images, unused networks or volumes, "
                             "listing what goes first (Engine view, p)", self.open_prune)
-        c = self._container()
+        c = self.selected_container()
         if c is None:
             return
         for key, verb, what in MENU:

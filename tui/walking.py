@@ -115,9 +115,9 @@ class WalkMixin:
         app.push_screen(SourceScreen(command, f"walkthrough step {self.walk_index + 1}: {step.title}"))
 
     def _walk_container(self) -> Container | None:
+        """The selected container (the app's, as its actions see it)."""
         app: Any = self
-        snap, cid = app.snapshot, app.selected
-        return snap.container(cid) if snap is not None and cid else None
+        return app.selected_container()  # type: ignore[no-any-return]
 
     def walk_apply(self) -> None:
         """Show the step: its pane, the cursor on its row, the panel (on each snapshot too)."""
