@@ -17,6 +17,7 @@ from textual.widgets import Input
 from tui.backend.model import Container, Snapshot, SourceResult
 from tui.messages import DoAction
 from widgets.live_table import LiveTable
+from widgets.pane import TableFirst
 from widgets.provenance import SourceScreen
 from widgets.registry import find
 from widgets.view_screen import ViewScreen
@@ -207,14 +208,10 @@ class WalkMixin:
         """Focus the table with the cursor on ``key``. A facts table docked above a pane's main
         table takes the focus only from that table (``TableFirst``): the main one goes first."""
         app: Any = self
-        pane = next((n for n in table.ancestors if hasattr(n, "FACTS_ID")), None)
+        pane = next((n for n in table.ancestors if isinstance(n, TableFirst)), None)
         table.move_cursor(key=key)
-        if pane is not None and table.id == pane.FACTS_ID:
-            def facts() -> None:
-                pane._blurred = pane.table  # as if from the main table: TableFirst lets it stay
-                table.focus()
-            pane.table.focus()
-            app.set_timer(FOCUS_SETTLE_S, facts)
+        if isinstance(pane, TableFirst) and table.id == pane.FACTS_ID:
+            app.set_timer(FOCUS_SETTLE_S, pane.focus_facts)
         else:
             table.focus()
 

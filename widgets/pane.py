@@ -73,6 +73,12 @@ class TableFirst:
         self.table.focus(scroll_visible)
         return self
 
+    def focus_facts(self) -> None:
+        """Focus the docked lines on purpose (the walkthrough points at one), as if from the table."""
+        self._blurred = self.table
+        facts: Any = getattr(self, "query_one")(f"#{self.FACTS_ID}")
+        facts.focus()
+
     def on_descendant_blur(self, event: Any) -> None:
         self._blurred = event.widget
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from tui.backend.model import Container, Snapshot
 from tui.backend.model.actions import Action
@@ -39,14 +39,6 @@ class Target:
         return self.pick(table, c) if self.pick is not None else None
 
 
-def _name(c: Container | None) -> str:
-    return c.name.value if c is not None else "NAME"
-
-
-def _id(c: Container | None) -> str:
-    return c.id if c is not None else "$dockerlongid"
-
-
 def _pid(c: Container | None) -> str:
     return str(c.pid.value) if c is not None and c.pid.value else "$containerbash"
 
@@ -68,7 +60,6 @@ class Step:
     action: Callable[[Snapshot | None, Container | None], Action | None] | None = None
     action_label: str = ""
     missing: str = "this pane has no such row for this container"
-    answer_fmt: Callable[[tuple[str, ...]], str] = field(default=lambda cells: "  ·  ".join(x for x in cells if x))
     in_region: int = 0
     region_size: int = 0
 
@@ -76,7 +67,7 @@ class Step:
         return self.concrete(snap, c) if self.concrete is not None and c is not None else self.seed
 
     def answer(self, cells: tuple[str, ...]) -> str:
-        return self.answer_fmt(cells) or "(shown in the pane)"
+        return "  ·  ".join(x for x in cells if x.strip()) or "(shown in the pane)"
 
     def unavailable(self, snap: Snapshot, c: Container | None) -> str:
         """Why the step cannot show its answer now ("" when it can)."""
@@ -138,16 +129,9 @@ def seed_run(snap: Snapshot | None, c: Container | None) -> Action | None:
     return Action("run", "", "itui-walkthrough", image) if image else None
 
 
-def _exec(cmd: str) -> Callable[[Snapshot | None, Container | None], Action | None]:
-    return lambda snap, c: Action("exec", c.id, c.name.value, cmd) if c is not None and c.live else None
-
-
-def _verb(verb: str) -> Callable[[Snapshot | None, Container | None], Action | None]:
-    return lambda snap, c: Action(verb, c.id, c.name.value) if c is not None else None
-
-
-def _put(path: str) -> Callable[[Snapshot | None, Container | None], Action | None]:
-    return lambda snap, c: Action("put", c.id, c.name.value, path) if c is not None else None
+def _on(verb: str, arg: str = "", live: bool = False) -> Callable[[Snapshot | None, Container | None], Action | None]:
+    """The step's action on the selected container (``live``: only while it runs)."""
+    return lambda snap, c: Action(verb, c.id, c.name.value, arg) if c is not None and (c.live or not live) else None
 
 
 ST = Step
@@ -230,13 +214,14 @@ STEPS_FLAT: tuple[Step, ...] = (
        "A process started with docker exec joins the container's namespaces and cgroup: it shows in the tree, "
        "under the shim, with both PIDs.",
        Target("processes", "#proc-host", pick=_cmd_has("yes"), columns=("pid", "cpid", "cpu", "cmd")),
-       needs="running-local", action=_exec('sh -c "yes > /dev/null &"'), action_label="start the yes loop",
+       needs="running-local", action=_on("exec", 'sh -c "yes > /dev/null &"', live=True),
+       action_label="start the yes loop",
        missing="no yes process: press a to start one",
        concrete=lambda s, c: f'docker exec {c.name.value} sh -c "yes > /dev/null &"'),
     ST("Namespaces", "kill it", "docker exec ubuntu kill <pid>",
        "Killing it inside the container ends the same process the host sees.",
        Target("processes", "#proc-host", row=_role("init"), columns=("pid", "cpid", "cmd")), needs="running-local",
-       action=_exec("pkill yes"), action_label="kill the yes loop",
+       action=_on("exec", "pkill yes", live=True), action_label="kill the yes loop",
        concrete=lambda s, c: f"docker exec {c.name.value} pkill yes"),
     ST("Namespaces", "its network", "docker network ls ; docker network inspect bridge",
        "The Docker network the container is on: its address and gateway.",
@@ -278,14 +263,15 @@ STEPS_FLAT: tuple[Step, ...] = (
     ST("Filesystem", "a file written inside", "docker exec ubuntu touch hello.world",
        "A file the container writes lands in its writable layer (diff/) at once.",
        Target("files", "#fs-tree", row=lambda s, c: "/hello.world", columns=("name", "layer", "status")),
-       needs="running-local", action=_exec("touch /hello.world"), action_label="touch /hello.world inside",
+       needs="running-local", action=_on("exec", "touch /hello.world", live=True),
+       action_label="touch /hello.world inside",
        missing="no /hello.world yet: press a to write it",
        concrete=lambda s, c: f"docker exec {c.name.value} touch /hello.world"),
     ST("Filesystem", "a file put there from the host", "sudo touch /var/lib/docker/overlay2/$containerImageRef/diff/hellofrom.host",
        "A file added to the writable layer from outside shows inside too. This app never writes under "
        "/var/lib/docker itself: a asks the engine to put it there (docker cp).",
        Target("files", "#fs-tree", row=lambda s, c: "/hellofrom.host", columns=("name", "layer", "status")),
-       needs="local", action=_put("/hellofrom.host"), action_label="put /hellofrom.host (docker cp)",
+       needs="local", action=_on("put", "/hellofrom.host"), action_label="put /hellofrom.host (docker cp)",
        missing="no /hellofrom.host yet: press a to put it there"),
     ST("Filesystem", "the overlay mount", "mount | grep overlay",
        "The container's root is one overlay mount: lowerdir (image layers, -init), upperdir, workdir.",
@@ -316,11 +302,11 @@ STEPS_FLAT: tuple[Step, ...] = (
     ST("Cleanup", "stop it", "docker stop ubuntu",
        "Stopping sends SIGTERM, then SIGKILL after 10 s; the container, its layer and its files stay.",
        Target("list", "#containers-table", row=lambda s, c: c.id if c else None, columns=("name", "state")),
-       action=_verb("stop"), action_label="stop it", concrete=lambda s, c: f"docker stop {c.name.value}"),
+       action=_on("stop"), action_label="stop it", concrete=lambda s, c: f"docker stop {c.name.value}"),
     ST("Cleanup", "remove it", "docker rm ubuntu",
        "Removing deletes its writable layer, its -init layer and its directory under containers/.",
        Target("list", "#containers-table", row=lambda s, c: c.id if c else None, columns=("name", "state")),
-       action=_verb("remove"), action_label="remove it", concrete=lambda s, c: f"docker rm {c.name.value}"),
+       action=_on("remove"), action_label="remove it", concrete=lambda s, c: f"docker rm {c.name.value}"),
     ST("Cleanup", "clean up everything left over", "docker system prune",
        "What is left: stopped containers, dangling images, unused networks and volumes, build cache. In the "
        "Cleanup section, p prunes one kind after listing what goes.",
