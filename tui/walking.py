@@ -176,7 +176,7 @@ class WalkMixin:
         index = self.walk_index
         where = f"Walkthrough · {step.region} {step.in_region}/{step.region_size} · step {index + 1}/{len(STEPS)}"
         label = step.action_label if c is not None else "start a container like the seed's"
-        keys = WALK_KEYS + (f" · a: {label}" if step.action is not None or c is None else "")
+        keys = (f"a: {label} · " if step.action is not None or c is None else "") + WALK_KEYS
         command = step.command(snap, c) if snap is not None else step.seed
         for panel in app.screen.query(WalkPanel):
             panel.add_class("-on")
